@@ -1,0 +1,156 @@
+/**
+ * The InnerMessage schema (fixtures/proto/inner_message.proto), loaded once, with checked
+ * encode and decode. protobufjs alone accepts enum values a proto2 schema does not define, and
+ * encodes hand-built objects without their required fields; Pika rejects both, so every enum
+ * and required field is checked here, on decode and on encode.
+ */
+import * as path from "node:path";
+import * as protobuf from "protobufjs";
+
+export const PROTO_FILE = path.resolve(__dirname, "../../fixtures/proto/inner_message.proto");
+
+const root = protobuf.loadSync(PROTO_FILE);
+root.resolveAll();
+const RequestType = root.lookupType("InnerMessage.InnerRequest");
+const ResponseType = root.lookupType("InnerMessage.InnerResponse");
+
+export enum MsgType {
+  kMetaSync = 1,
+  kTrySync = 2,
+  kDBSync = 3,
+  kBinlogSync = 4,
+  kHeatBeat = 5,
+  kRemoveSlaveNode = 6,
+}
+export enum StatusCode {
+  kOk = 1,
+  kError = 2,
+  kOther = 3,
+}
+export enum TrySyncReply {
+  kOk = 1,
+  kSyncPointBePurged = 2,
+  kSyncPointLarger = 3,
+  kError = 4,
+}
+
+export interface BinlogOffset {
+  filenum: number;
+  offset: number;
+  term?: number;
+  index?: number;
+}
+export interface PNode {
+  ip: string;
+  port: number;
+}
+export interface Slot {
+  dbName: string;
+  slotId: number;
+}
+
+export interface InnerRequest {
+  type: MsgType;
+  metaSync?: { node: PNode; auth?: string };
+  trySync?: { node: PNode; slot: Slot; binlogOffset: BinlogOffset };
+  dbSync?: { node: PNode; slot: Slot; binlogOffset: BinlogOffset };
+  binlogSync?: {
+    node: PNode;
+    dbName: string;
+    slotId: number;
+    ackRangeStart: BinlogOffset;
+    ackRangeEnd: BinlogOffset;
+    sessionId: number;
+    firstSend: boolean;
+  };
+  removeSlaveNode?: { node: PNode; slot: Slot }[];
+}
+
+export interface DbInfo {
+  dbName: string;
+  slotNum: number;
+  dbInstanceNum: number;
+}
+export interface BinlogChip {
+  slot: Slot;
+  binlogOffset: BinlogOffset;
+  binlog: Buffer;
+  sessionId: number;
+}
+export interface InnerResponse {
+  type: MsgType;
+  code: StatusCode;
+  reply?: string;
+  metaSync?: { classicMode: boolean; dbsInfo?: DbInfo[]; runId: string; replicationId?: string };
+  dbSync?: { slot: Slot; sessionId: number };
+  trySync?: { replyCode: TrySyncReply; slot: Slot; binlogOffset?: BinlogOffset; sessionId?: number };
+  binlogSync?: BinlogChip[];
+  removeSlaveNode?: { node: PNode; slot: Slot }[];
+}
+
+/** A body that is not a valid message of the schema (bad wire data, missing field, bad enum). */
+export class MessageError extends Error {
+  constructor(
+    message: string,
+    readonly body?: Uint8Array,
+  ) {
+    super(message);
+    this.name = "MessageError";
+  }
+}
+
+/** Checks every enum value and required field of a decoded or plain message, recursively. */
+function check(type: protobuf.Type, msg: Record<string, unknown>, where: string): void {
+  for (const field of type.fieldsArray) {
+    const value = msg[field.name];
+    const missing = value === undefined || value === null || (Array.isArray(value) && value.length === 0);
+    if (missing) {
+      if (field.required) throw new MessageError(`missing required field ${where}${field.name}`);
+      continue;
+    }
+    const values = field.repeated ? (value as unknown[]) : [value];
+    values.forEach((v, i) => {
+      const at = field.repeated ? `${where}${field.name}[${i}].` : `${where}${field.name}.`;
+      if (field.resolvedType instanceof protobuf.Enum) {
+        const known = Object.values(field.resolvedType.values);
+        const n = typeof v === "string" ? field.resolvedType.values[v] : v;
+        if (typeof n !== "number" || !known.includes(n)) {
+          throw new MessageError(`value ${String(v)} is not defined in enum ${field.resolvedType.name} (${at.slice(0, -1)})`);
+        }
+      } else if (field.resolvedType instanceof protobuf.Type) {
+        if (typeof v !== "object") throw new MessageError(`field ${at.slice(0, -1)} is not a message`);
+        check(field.resolvedType, v as Record<string, unknown>, at);
+      }
+    });
+  }
+}
+
+const toObjectOptions: protobuf.IConversionOptions = { longs: Number, enums: Number, bytes: Buffer, defaults: false };
+
+function decode<T>(type: protobuf.Type, body: Uint8Array): T {
+  let msg: protobuf.Message;
+  try {
+    msg = type.decode(body);
+  } catch (err) {
+    throw new MessageError(`cannot decode ${type.name}: ${(err as Error).message}`, body);
+  }
+  const obj = type.toObject(msg, toObjectOptions);
+  try {
+    check(type, obj, "");
+  } catch (err) {
+    throw new MessageError(`invalid ${type.name}: ${(err as Error).message}`, body);
+  }
+  return obj as T;
+}
+
+function encode(type: protobuf.Type, obj: object, checked: boolean): Buffer {
+  if (checked) check(type, obj as Record<string, unknown>, "");
+  return Buffer.from(type.encode(type.fromObject(obj as Record<string, unknown>)).finish());
+}
+
+export const decodeRequest = (body: Uint8Array): InnerRequest => decode(RequestType, body);
+export const decodeResponse = (body: Uint8Array): InnerResponse => decode(ResponseType, body);
+
+/** Encodes a request after checking it; `checked: false` lets scenarios send invalid messages. */
+export const encodeRequest = (req: InnerRequest, checked = true): Buffer => encode(RequestType, req, checked);
+export const encodeResponse = (res: InnerResponse, checked = true): Buffer => encode(ResponseType, res, checked);
