@@ -127,7 +127,8 @@ export class IoTracker {
   add(socket: Socket): void {
     this.sockets.add(socket);
     const index = () => {
-      if (socket.localPort && socket.remotePort) this.byKey.set(`${socket.localPort}>${socket.remotePort}`, socket);
+      if (socket.localPort && socket.remotePort)
+        this.byKey.set(`${socket.localPort}>${socket.remotePort}`, socket);
     };
     if (socket.connecting) socket.once("connect", index);
     else index();
@@ -226,7 +227,8 @@ export class VirtualClock implements Clock {
   /** Runs the earliest timer due at or before `limit`; false when there is none. */
   private fireNext(limit: number): boolean {
     let next: VTimer | undefined;
-    for (const x of this.timers) if (!next || x.at < next.at || (x.at === next.at && x.seq < next.seq)) next = x;
+    for (const x of this.timers)
+      if (!next || x.at < next.at || (x.at === next.at && x.seq < next.seq)) next = x;
     if (!next || next.at > limit) return false;
     this.timers = this.timers.filter((x) => x !== next);
     this.t = Math.max(this.t, next.at);

@@ -17,7 +17,10 @@ export function connect(clock: Clock, port: number, timeoutMs?: number): Promise
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: LOOPBACK, port });
     clock.track(socket);
-    const timer = timeoutMs === undefined ? undefined : clock.setTimeout(() => socket.destroy(new Error(`connect to ${port} timed out`)), timeoutMs);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : clock.setTimeout(() => socket.destroy(new Error(`connect to ${port} timed out`)), timeoutMs);
     socket.once("connect", () => {
       clock.clearTimeout(timer);
       socket.removeListener("error", onError);
@@ -32,28 +35,35 @@ export function connect(clock: Clock, port: number, timeoutMs?: number): Promise
   });
 }
 
-/** Listens on 127.0.0.1:port; every accepted socket is tracked before `onSocket` sees it. */
-export function listen(clock: Clock, port: number, onSocket: (s: net.Socket) => void): Promise<net.Server> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer((socket) => {
-      clock.track(socket);
-      onSocket(socket);
-    });
-    server.once("error", reject);
-    server.listen({ host: LOOPBACK, port, exclusive: true }, () => {
-      server.removeListener("error", reject);
-      resolve(server);
-    });
-  });
-}
+/** A server on 127.0.0.1 that knows its accepted sockets, so closing it leaves nothing open. */
+export class Listener {
+  readonly sockets = new Set<net.Socket>();
+  private constructor(readonly server: net.Server) {}
 
-/** Closes a server and destroys the sockets it accepted. */
-export function closeServer(server: net.Server | undefined): Promise<void> {
-  if (!server?.listening) return Promise.resolve();
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections?.();
-  });
+  /** Listens on 127.0.0.1:port; every accepted socket is tracked before `onSocket` sees it. */
+  static open(clock: Clock, port: number, onSocket: (s: net.Socket) => void): Promise<Listener> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer((socket) => {
+        clock.track(socket);
+        listener.sockets.add(socket);
+        socket.once("close", () => listener.sockets.delete(socket));
+        onSocket(socket);
+      });
+      const listener = new Listener(server);
+      server.once("error", reject);
+      server.listen({ host: LOOPBACK, port, exclusive: true }, () => {
+        server.removeListener("error", reject);
+        resolve(listener);
+      });
+    });
+  }
+
+  /** Stops listening and destroys every accepted socket. */
+  close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    if (!this.server.listening) return Promise.resolve();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -66,22 +76,29 @@ function portFree(port: number): Promise<boolean> {
 
 /**
  * Hands out node ports P such that P, P+2000 and P+10001 are free and below the ephemeral
- * range. Each parallel worker gets its own range (CUCUMBER_WORKER_ID), and a process never
- * hands out the same P twice, so a port of a node still shutting down is never reused.
+ * range. Each parallel worker (CUCUMBER_WORKER_ID) gets its own range.
  */
 export class PortAllocator {
-  private next: number;
+  private readonly base: number;
   private readonly end: number;
-  constructor(worker = Number(process.env.CUCUMBER_WORKER_ID ?? 0), base = 10000, span = 1000) {
-    this.next = base + (worker % 10) * span;
-    this.end = Math.min(this.next + span, base + REPL_SHIFT, EPHEMERAL_START - RSYNC_SHIFT);
-    // P in [10000, 12000) keeps P+2000 below 14000 and P+10001 below 22001: no overlaps between roles.
+  private next: number;
+  /** Worker w gets [10000 + 500w, 10500 + 500w): P+2000 and P+10001 then never meet another P. */
+  constructor(worker = Number(process.env.CUCUMBER_WORKER_ID ?? 0)) {
+    this.base = 10000 + (worker % 4) * 500;
+    this.end = Math.min(this.base + 500, EPHEMERAL_START - RSYNC_SHIFT);
+    this.next = this.base;
   }
   async allocate(): Promise<number> {
-    while (this.next < this.end) {
+    const first = this.next;
+    do {
       const p = this.next++;
-      if ((await portFree(p)) && (await portFree(p + REPL_SHIFT)) && (await portFree(p + RSYNC_SHIFT))) return p;
-    }
-    throw new Error(`no free node port left in this worker's range (ending at ${this.end})`);
+      if (this.next >= this.end) this.next = this.base; // wrap; ports are checked free anyway
+      if ((await portFree(p)) && (await portFree(p + REPL_SHIFT)) && (await portFree(p + RSYNC_SHIFT)))
+        return p;
+    } while (this.next !== first);
+    throw new Error(`no free node port in this worker's range [${this.base}, ${this.end})`);
   }
 }
+
+/** The process's allocator: ports are handed out in turn, so a port just released is not reused at once. */
+export const ports = new PortAllocator();

@@ -1,3 +1,5 @@
+import * as protobuf from "protobufjs";
+
 /**
  * Builders for every request and response of the replication protocol, and a one-line summary
  * of any message for traces and error reports (secrets redacted).
@@ -13,6 +15,11 @@ import {
   StatusCode,
   TrySyncReply,
 } from "./proto";
+
+/** The body of a request with only field 1 (type) set to any number, valid or not. */
+export function rawTypeBody(type: number): Buffer {
+  return Buffer.from(protobuf.Writer.create().uint32(8).uint32(type).finish());
+}
 
 export const ZERO_OFFSET: BinlogOffset = { filenum: 0, offset: 0 };
 const slot = (dbName: string) => ({ dbName, slotId: 0 });
@@ -50,10 +57,18 @@ export const req = {
 };
 
 export const res = {
-  metaSyncOk: (dbsInfo: DbInfo[], runId: string, replicationId?: string, classicMode = true): InnerResponse => ({
+  metaSyncOk: (
+    dbsInfo: DbInfo[],
+    runId: string,
+    replicationId?: string,
+    classicMode = true,
+  ): InnerResponse => ({
     type: MsgType.kMetaSync,
     code: StatusCode.kOk,
-    metaSync: replicationId === undefined ? { classicMode, dbsInfo, runId } : { classicMode, dbsInfo, runId, replicationId },
+    metaSync:
+      replicationId === undefined
+        ? { classicMode, dbsInfo, runId }
+        : { classicMode, dbsInfo, runId, replicationId },
   }),
   status: (type: MsgType, code: StatusCode, reply?: string): InnerResponse =>
     reply === undefined ? { type, code } : { type, code, reply },
@@ -80,7 +95,11 @@ export const res = {
     code,
     dbSync: { slot: slot(dbName), sessionId },
   }),
-  binlogSync: (chips: BinlogChip[]): InnerResponse => ({ type: MsgType.kBinlogSync, code: StatusCode.kOk, binlogSync: chips }),
+  binlogSync: (chips: BinlogChip[]): InnerResponse => ({
+    type: MsgType.kBinlogSync,
+    code: StatusCode.kOk,
+    binlogSync: chips,
+  }),
   /** The master's keepalive: one chip with an empty binlog and an all-zero offset. */
   ping: (dbName: string, sessionId: number): InnerResponse =>
     res.binlogSync([
@@ -120,7 +139,9 @@ export function summarize(m: InnerRequest | InnerResponse): string {
       case MsgType.kMetaSync: {
         const ms = m.metaSync;
         const dbs = ms?.dbsInfo?.map((d) => `${d.dbName}/${d.dbInstanceNum}`).join(",") ?? "";
-        return ms ? `${type} ${code}${reply} dbs=[${dbs}] run_id=${ms.runId.slice(0, 8)}… repl_id=${ms.replicationId ?? "-"}` : `${type} ${code}${reply}`;
+        return ms
+          ? `${type} ${code}${reply} dbs=[${dbs}] run_id=${ms.runId.slice(0, 8)}… repl_id=${ms.replicationId ?? "-"}`
+          : `${type} ${code}${reply}`;
       }
       case MsgType.kTrySync: {
         const t = m.trySync;

@@ -115,7 +115,9 @@ function check(type: protobuf.Type, msg: Record<string, unknown>, where: string)
         const known = Object.values(field.resolvedType.values);
         const n = typeof v === "string" ? field.resolvedType.values[v] : v;
         if (typeof n !== "number" || !known.includes(n)) {
-          throw new MessageError(`value ${String(v)} is not defined in enum ${field.resolvedType.name} (${at.slice(0, -1)})`);
+          throw new MessageError(
+            `value ${String(v)} is not defined in enum ${field.resolvedType.name} (${at.slice(0, -1)})`,
+          );
         }
       } else if (field.resolvedType instanceof protobuf.Type) {
         if (typeof v !== "object") throw new MessageError(`field ${at.slice(0, -1)} is not a message`);
@@ -125,7 +127,12 @@ function check(type: protobuf.Type, msg: Record<string, unknown>, where: string)
   }
 }
 
-const toObjectOptions: protobuf.IConversionOptions = { longs: Number, enums: Number, bytes: Buffer, defaults: false };
+const toObjectOptions: protobuf.IConversionOptions = {
+  longs: Number,
+  enums: Number,
+  bytes: Buffer,
+  defaults: false,
+};
 
 function decode<T>(type: protobuf.Type, body: Uint8Array): T {
   let msg: protobuf.Message;
@@ -151,6 +158,10 @@ function encode(type: protobuf.Type, obj: object, checked: boolean): Buffer {
 export const decodeRequest = (body: Uint8Array): InnerRequest => decode(RequestType, body);
 export const decodeResponse = (body: Uint8Array): InnerResponse => decode(ResponseType, body);
 
-/** Encodes a request after checking it; `checked: false` lets scenarios send invalid messages. */
+/**
+ * Encodes a request after checking it. `checked: false` skips the check, so a message may lack
+ * required fields; values the schema cannot carry (an enum value it lacks) still need raw bytes.
+ */
 export const encodeRequest = (req: InnerRequest, checked = true): Buffer => encode(RequestType, req, checked);
-export const encodeResponse = (res: InnerResponse, checked = true): Buffer => encode(ResponseType, res, checked);
+export const encodeResponse = (res: InnerResponse, checked = true): Buffer =>
+  encode(ResponseType, res, checked);

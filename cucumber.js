@@ -1,0 +1,21 @@
+// cucumber-js profiles. Kit settings travel in environment variables (PIKA_TARGET, PIKA_SEED,
+// ...): cucumber-js rejects options it does not know.
+const common = {
+  requireModule: ["ts-node/register"],
+  require: ["steps/**/*.ts"],
+  paths: ["features/**/*.feature"],
+  strict: true,
+};
+
+module.exports = {
+  default: {
+    ...common,
+    format: [
+      "progress",
+      "summary",
+      "html:reports/cucumber.html",
+      "junit:reports/cucumber-junit.xml",
+      "message:reports/cucumber-messages.ndjson",
+    ],
+  },
+};

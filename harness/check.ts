@@ -1,0 +1,38 @@
+/**
+ * Conformance failures read like h2spec: the rule, its normative sentence, Expected and Actual,
+ * then the last frames of the scenario's trace.
+ */
+
+/** A failed expectation, raised by harness checks; the step layer adds the rule and the trace. */
+export class Mismatch extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`Expected: ${expected}\nActual:   ${actual}`);
+    this.name = "Mismatch";
+  }
+}
+
+export interface RuleRef {
+  id: string;
+  sentence: string;
+}
+
+/** The message of a failed conformance check. */
+export function conformanceMessage(
+  rule: RuleRef | undefined,
+  scenarioId: string | undefined,
+  m: Mismatch,
+  trace: string,
+): string {
+  const head = rule
+    ? `${scenarioId ?? rule.id} violates ${rule.id}: ${rule.sentence}`
+    : `${scenarioId ?? "scenario"} failed`;
+  return `${head}\n  Expected: ${m.expected}\n  Actual:   ${m.actual}\n  Last frames:\n${trace ? trace.replace(/^/gm, "    ") : "    (none)"}`;
+}
+
+/** Throws a Mismatch unless `ok`. */
+export function expect(ok: boolean, expected: string, actual: string | (() => string)): void {
+  if (!ok) throw new Mismatch(expected, typeof actual === "function" ? actual() : actual);
+}

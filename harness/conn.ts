@@ -1,0 +1,64 @@
+/**
+ * A framed replication connection: a socket, a FrameDecoder, and callbacks for complete frames,
+ * framing errors and close. Used by both reference sides and by both probes.
+ */
+import type { Socket } from "node:net";
+import { encodeFrame, FrameDecoder, FrameError, PIKA_MAX_BODY } from "./wire";
+
+export class FrameConn {
+  onFrame: (body: Buffer) => void = () => {};
+  /** Called with a framing error; the connection is then destroyed. */
+  onFrameError: (err: FrameError) => void = () => {};
+  onClose: () => void = () => {};
+  private readonly decoder: FrameDecoder;
+
+  constructor(
+    readonly socket: Socket,
+    readonly id: string,
+    maxBody = PIKA_MAX_BODY,
+  ) {
+    this.decoder = new FrameDecoder(maxBody);
+    socket.on("data", (chunk: Buffer) => {
+      let frames: Buffer[];
+      try {
+        frames = this.decoder.push(chunk);
+      } catch (err) {
+        if (!(err instanceof FrameError)) throw err;
+        this.onFrameError(err);
+        socket.destroy();
+        return;
+      }
+      for (const f of frames) {
+        if (socket.destroyed) return;
+        this.onFrame(f);
+      }
+    });
+    socket.on("error", () => {}); // a reset peer is an ordinary close here
+    socket.once("close", () => this.onClose());
+  }
+
+  get closed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  /** Sends one frame with this body. */
+  send(body: Uint8Array): void {
+    if (!this.socket.destroyed) this.socket.write(encodeFrame(body));
+  }
+
+  /** Writes bytes as they are (malformed frames). */
+  writeRaw(bytes: Uint8Array): void {
+    if (!this.socket.destroyed) this.socket.write(bytes);
+  }
+
+  /** Graceful close (FIN). */
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+
+  /** Abortive close (RST). */
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * pika.conf as Pika reads it: one `key : value` per line, `#` comments. The reference node
+ * keeps its own copy and rewrites it in place (as Pika does for replication-id), keeping
+ * comments and key order.
+ */
+import * as fs from "node:fs";
+
+export class PikaConf {
+  private lines: string[];
+
+  constructor(
+    readonly path: string | undefined,
+    text: string,
+  ) {
+    this.lines = text.split(/\r?\n/);
+  }
+
+  static load(path: string): PikaConf {
+    return new PikaConf(path, fs.readFileSync(path, "utf8"));
+  }
+
+  private find(key: string): number {
+    return this.lines.findIndex((l) => {
+      const m = /^\s*([^#\s:][^:]*?)\s*:/.exec(l);
+      return m !== null && m[1] === key;
+    });
+  }
+
+  get(key: string): string | undefined {
+    const i = this.find(key);
+    if (i < 0) return undefined;
+    return this.lines[i].slice(this.lines[i].indexOf(":") + 1).trim();
+  }
+
+  /** A required positive integer, or the default; throws a clear error for a bad value. */
+  int(key: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const v = this.get(key);
+    if (v === undefined || v === "") return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`pika.conf: ${key} must be an integer in [${min}, ${max}], got "${v}"`);
+    return n;
+  }
+
+  /** Sets a key in memory. */
+  set(key: string, value: string): void {
+    const i = this.find(key);
+    const line = `${key} : ${value}`;
+    if (i < 0) this.lines.push(line);
+    else this.lines[i] = line;
+  }
+
+  /** Sets a key and rewrites the file, as Pika's config rewrite does. */
+  rewrite(key: string, value: string): void {
+    this.set(key, value);
+    if (this.path) fs.writeFileSync(this.path, this.text());
+  }
+
+  text(): string {
+    return this.lines.join("\n");
+  }
+
+  static render(keys: Record<string, string | number | undefined>): string {
+    return `${Object.entries(keys)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k} : ${v}`)
+      .join("\n")}\n`;
+  }
+}

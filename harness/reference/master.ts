@@ -1,0 +1,341 @@
+/**
+ * Master side of the reference node: the replication server on P+2000.
+ *
+ * Follows Pika's master (docs/PROTOCOL.md) except where Pika breaks a rule; there the
+ * reference follows the rule:
+ * - R14: a MetaSync from an ip:port that already has a SlaveItem is answered kOk, the SlaveItem
+ *   is rebound to the newest connection, and the older connection is closed with its sessions.
+ * - R8: a MetaSync without a node, or with an empty ip, is refused with kError.
+ * - R11/R36: TrySync, DBSync, BinlogSync and RemoveSlaveNode are served only on a connection
+ *   that holds the SlaveItem of the node they name.
+ * - R32: every request is answered or its connection closed; an unknown database is an error
+ *   reply, never a crash.
+ */
+import type { Socket } from "node:net";
+import type { Clock, TimerHandle } from "../clock";
+import { FrameConn } from "../conn";
+import {
+  type BinlogOffset,
+  decodeRequest,
+  encodeResponse,
+  type InnerRequest,
+  type InnerResponse,
+  MessageError,
+  MsgType,
+  type PNode,
+  res,
+  StatusCode,
+  TrySyncReply,
+} from "../wire";
+
+/** Pika's timers (seconds): ping interval, per-database receive timeout, connection read-idle close. */
+export const MASTER_TIMERS = { pingS: 2, recvTimeoutS: 20, idleCloseS: 180 };
+
+export const AUTH_ERROR = "Auth with master error, Invalid masterauth";
+
+export interface MasterSettings {
+  host: string;
+  port: number;
+  databases: string[];
+  dbInstanceNum: number;
+  runId: string;
+  requirepass(): string;
+  /** The replication id, generated and persisted at the first kOk when empty. */
+  replicationId(): string;
+}
+
+interface ReplConn {
+  conn: FrameConn;
+  fd: number;
+  idle?: TimerHandle;
+  /** The ip:port of the SlaveItem bound to this connection, if any. */
+  slaveKey?: string;
+}
+
+export interface SlaveItem {
+  key: string;
+  ip: string;
+  port: number;
+  conn: ReplConn;
+  createdAt: number;
+}
+
+interface SlaveNode {
+  db: string;
+  key: string;
+  sessionId: number;
+  state: "NotSync" | "DbSync" | "BinlogSync";
+  lastRecv: number;
+  ping?: TimerHandle;
+  timeout?: TimerHandle;
+}
+
+const keyOf = (n: PNode) => `${n.ip}:${n.port}`;
+const isZero = (o: BinlogOffset) => o.filenum === 0 && o.offset === 0;
+const cmpOffset = (a: BinlogOffset, b: BinlogOffset) => a.filenum - b.filenum || a.offset - b.offset;
+
+export class MasterSide {
+  readonly slaves = new Map<string, SlaveItem>();
+  private readonly sessions = new Map<string, Map<string, SlaveNode>>();
+  private readonly sessionCounters = new Map<string, number>();
+  private readonly conns = new Set<ReplConn>();
+  private nextFd = 1;
+  /** The master's own binlog position: the reference keeps no data, so it stays at 0:0. */
+  readonly binlogOffset: BinlogOffset = { filenum: 0, offset: 0 };
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly settings: MasterSettings,
+  ) {
+    for (const db of settings.databases) {
+      this.sessions.set(db, new Map());
+      this.sessionCounters.set(db, 0);
+    }
+  }
+
+  /** Takes a socket accepted on P+2000. */
+  accept(socket: Socket): void {
+    const fd = this.nextFd++;
+    const rc: ReplConn = { conn: new FrameConn(socket, `fd${fd}`), fd };
+    this.conns.add(rc);
+    rc.conn.onFrame = (body) => this.onFrame(rc, body);
+    rc.conn.onClose = () => this.onClose(rc);
+    this.touch(rc);
+  }
+
+  /** Sessions of a database, for INFO's lag field: state per slave key. */
+  sessionState(db: string, key: string): SlaveNode["state"] | undefined {
+    return this.sessions.get(db)?.get(key)?.state;
+  }
+
+  /** Closes every replication connection and stops every timer. */
+  shutdown(): void {
+    for (const rc of [...this.conns]) rc.conn.close();
+    for (const nodes of this.sessions.values()) for (const n of [...nodes.values()]) this.dropSession(n);
+  }
+
+  /** Restarts the read-idle timer: any inbound bytes count, replies and pings do not. */
+  private touch(rc: ReplConn): void {
+    this.clock.clearTimeout(rc.idle);
+    rc.idle = this.clock.setTimeout(() => rc.conn.close(), MASTER_TIMERS.idleCloseS * 1000);
+  }
+
+  private send(rc: ReplConn, m: InnerResponse): void {
+    rc.conn.send(encodeResponse(m));
+  }
+
+  private onFrame(rc: ReplConn, body: Buffer): void {
+    this.touch(rc);
+    let m: InnerRequest;
+    try {
+      m = decodeRequest(body);
+    } catch (err) {
+      if (!(err instanceof MessageError)) throw err;
+      rc.conn.close(); // R5/R7: unparsable, including an enum value the schema lacks
+      return;
+    }
+    // kHeatBeat is known but unused: it only counts as inbound activity (R7).
+    this.handlers[m.type]?.call(this, rc, m);
+  }
+
+  private readonly handlers: Partial<Record<MsgType, (rc: ReplConn, m: InnerRequest) => void>> = {
+    [MsgType.kMetaSync]: this.metaSync,
+    [MsgType.kTrySync]: this.trySync,
+    [MsgType.kDBSync]: this.dbSync,
+    [MsgType.kBinlogSync]: this.binlogSync,
+    [MsgType.kRemoveSlaveNode]: this.removeSlaveNode,
+  };
+
+  private onClose(rc: ReplConn): void {
+    this.clock.clearTimeout(rc.idle);
+    this.conns.delete(rc);
+    if (rc.slaveKey) this.unregister(rc.slaveKey, rc);
+  }
+
+  /** Removes the SlaveItem `key` if `rc` holds it, with its per-database sessions (R29). */
+  private unregister(key: string, rc: ReplConn): void {
+    const item = this.slaves.get(key);
+    if (!item || item.conn !== rc) return;
+    this.slaves.delete(key);
+    rc.slaveKey = undefined;
+    for (const nodes of this.sessions.values()) {
+      const n = nodes.get(key);
+      if (n) this.dropSession(n);
+    }
+  }
+
+  private metaSync(rc: ReplConn, m: InnerRequest): void {
+    const ms = m.metaSync;
+    if (!ms || ms.node.ip === "" || ms.node.port <= 0) {
+      this.send(rc, res.status(MsgType.kMetaSync, StatusCode.kError, "MetaSync without a slave node"));
+      return;
+    }
+    const pass = this.settings.requirepass();
+    if (pass !== "" && ms.auth !== pass) {
+      this.send(rc, res.status(MsgType.kMetaSync, StatusCode.kError, AUTH_ERROR));
+      return;
+    }
+    const key = keyOf(ms.node);
+    // One connection holds at most one registration.
+    if (rc.slaveKey && rc.slaveKey !== key) this.unregister(rc.slaveKey, rc);
+    const existing = this.slaves.get(key);
+    if (existing && existing.conn !== rc) {
+      // R14: rebind to the newest connection; the old one goes, with its sessions.
+      const old = existing.conn;
+      this.unregister(key, old);
+      old.conn.close();
+    }
+    if (!this.slaves.has(key)) {
+      this.slaves.set(key, {
+        key,
+        ip: ms.node.ip,
+        port: ms.node.port,
+        conn: rc,
+        createdAt: this.clock.now(),
+      });
+      rc.slaveKey = key;
+    }
+    const s = this.settings;
+    const dbs = s.databases.map((dbName) => ({ dbName, slotNum: 1, dbInstanceNum: s.dbInstanceNum }));
+    this.send(rc, res.metaSyncOk(dbs, s.runId, s.replicationId()));
+  }
+
+  /** The registered SlaveItem that `rc` holds for `node`, or undefined (R11, R36). */
+  private registered(rc: ReplConn, node: PNode | undefined): SlaveItem | undefined {
+    if (!node) return undefined;
+    const item = this.slaves.get(keyOf(node));
+    return item && item.conn === rc ? item : undefined;
+  }
+
+  private session(db: string, key: string): SlaveNode {
+    const nodes = this.sessions.get(db)!;
+    let n = nodes.get(key);
+    if (!n) {
+      const sessionId = this.sessionCounters.get(db)!;
+      this.sessionCounters.set(db, sessionId + 1);
+      n = { db, key, sessionId, state: "NotSync", lastRecv: this.clock.now() };
+      nodes.set(key, n);
+      this.schedulePing(n);
+    }
+    this.received(n);
+    return n;
+  }
+
+  private dropSession(n: SlaveNode): void {
+    this.clock.clearTimeout(n.ping);
+    this.clock.clearTimeout(n.timeout);
+    const nodes = this.sessions.get(n.db);
+    if (nodes?.get(n.key) === n) nodes.delete(n.key);
+  }
+
+  /** Refreshes the 20 s receive timeout of a session. */
+  private received(n: SlaveNode): void {
+    n.lastRecv = this.clock.now();
+    this.clock.clearTimeout(n.timeout);
+    n.timeout = this.clock.setTimeout(() => this.dropSession(n), MASTER_TIMERS.recvTimeoutS * 1000);
+  }
+
+  /** Pings go to the connection that holds the SlaveItem (R16), every 2 s. */
+  private schedulePing(n: SlaveNode): void {
+    n.ping = this.clock.setTimeout(() => {
+      const item = this.slaves.get(n.key);
+      if (item) this.send(item.conn, res.ping(n.db, n.sessionId));
+      this.schedulePing(n);
+    }, MASTER_TIMERS.pingS * 1000);
+  }
+
+  private trySync(rc: ReplConn, m: InnerRequest): void {
+    const t = m.trySync;
+    const db = t?.slot.dbName ?? "";
+    if (!t || !this.registered(rc, t.node)) {
+      this.send(
+        rc,
+        res.trySync(db, TrySyncReply.kError, undefined, undefined, StatusCode.kError, "MetaSync first"),
+      );
+      return;
+    }
+    if (!this.sessions.has(db)) {
+      this.send(
+        rc,
+        res.trySync(db, TrySyncReply.kError, undefined, undefined, StatusCode.kError, "DB not found"),
+      );
+      return;
+    }
+    if (cmpOffset(t.binlogOffset, this.binlogOffset) > 0) {
+      this.send(rc, res.trySync(db, TrySyncReply.kSyncPointLarger, this.binlogOffset));
+      return;
+    }
+    const n = this.session(db, keyOf(t.node));
+    this.send(rc, res.trySync(db, TrySyncReply.kOk, this.binlogOffset, n.sessionId));
+  }
+
+  private dbSync(rc: ReplConn, m: InnerRequest): void {
+    const d = m.dbSync;
+    const db = d?.slot.dbName ?? "";
+    if (!d || !this.registered(rc, d.node) || !this.sessions.has(db)) {
+      const reply = !d || !this.registered(rc, d.node) ? "MetaSync first" : "DB not found";
+      this.send(rc, { ...res.dbSync(db, -1, StatusCode.kError), reply });
+      return;
+    }
+    const n = this.session(db, keyOf(d.node));
+    n.state = "DbSync";
+    this.send(rc, res.dbSync(db, n.sessionId));
+  }
+
+  private binlogSync(rc: ReplConn, m: InnerRequest): void {
+    const b = m.binlogSync;
+    if (!b || !this.registered(rc, b.node)) return; // ignored: no session, no pings (R11)
+    const n = this.sessions.get(b.dbName)?.get(keyOf(b.node));
+    if (!n || n.sessionId !== b.sessionId) return; // R33: stale session, ignored
+    this.received(n);
+    if (b.firstSend) {
+      if (cmpOffset(b.ackRangeStart, b.ackRangeEnd) !== 0) rc.conn.close();
+      else n.state = "BinlogSync";
+      return;
+    }
+    if (isZero(b.ackRangeStart) && isZero(b.ackRangeEnd)) return; // a ping's answer
+    rc.conn.close(); // R34: the reference sent no binlog, so no other ack can match
+  }
+
+  private removeSlaveNode(rc: ReplConn, m: InnerRequest): void {
+    const list = m.removeSlaveNode ?? [];
+    if (list.length === 0) {
+      rc.conn.close();
+      return;
+    }
+    const r = list[0];
+    const me = { ip: this.settings.host, port: this.settings.port };
+    if (!this.sessions.has(r.slot.dbName)) {
+      this.send(rc, {
+        ...res.removeSlaveNode(me, r.slot.dbName),
+        code: StatusCode.kError,
+        reply: "DB not found",
+      });
+      return;
+    }
+    if (!this.registered(rc, r.node)) {
+      this.send(rc, {
+        ...res.removeSlaveNode(me, r.slot.dbName),
+        code: StatusCode.kError,
+        reply: "MetaSync first",
+      });
+      return;
+    }
+    const n = this.sessions.get(r.slot.dbName)!.get(keyOf(r.node));
+    if (n) this.dropSession(n);
+    this.send(rc, res.removeSlaveNode(me, r.slot.dbName));
+  }
+
+  /** INFO's slave lines, in registration order. */
+  infoSlaves(): string[] {
+    return [...this.slaves.values()].map((s, i) => {
+      const lag = this.settings.databases
+        .map((db) => {
+          const st = this.sessionState(db, s.key);
+          return `(${db}:${st === "BinlogSync" ? 0 : st === "DbSync" ? "full syncing" : "not syncing"})`;
+        })
+        .join("");
+      return `slave${i}:ip=${s.ip},port=${s.port},conn_fd=${s.conn.fd},lag=${lag}`;
+    });
+  }
+}

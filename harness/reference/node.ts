@@ -1,0 +1,175 @@
+/**
+ * The reference node: one Pika-like node configured by pika.conf keys, with the Redis protocol
+ * on P and the replication server on P+2000. It reads its own config copy and rewrites it as
+ * Pika does (replication-id), so a restart from the same file keeps its identity.
+ */
+import type { Socket } from "node:net";
+import type { Clock } from "../clock";
+import { Listener, LOOPBACK, REPL_SHIFT } from "../net";
+import type { PikaConf } from "./conf";
+import { MasterSide } from "./master";
+import { encodeReply, type Reply, RespParser } from "./resp";
+
+/** The pika_version the reference reports in INFO server. */
+export const REFERENCE_VERSION = "reference-0.1.0";
+
+export class ReferenceNode {
+  readonly port: number;
+  readonly databases: string[];
+  readonly runId: string;
+  master!: MasterSide;
+  private listeners: Listener[] = [];
+  private started = false;
+
+  constructor(
+    readonly conf: PikaConf,
+    readonly clock: Clock,
+  ) {
+    this.port = conf.int("port", 9221, 1, 65535 - REPL_SHIFT);
+    const n = conf.int("databases", 1, 1, 8);
+    this.databases = Array.from({ length: n }, (_, i) => `db${i}`);
+    conf.int("db-instance-num", 3, 1);
+    const runId = conf.get("run-id") ?? "";
+    if (runId !== "" && runId.length !== 40)
+      throw new Error(`pika.conf: run-id must be 40 characters, got ${runId.length}`);
+    this.runId = runId || clock.rng.hex(40);
+  }
+
+  get replPort(): number {
+    return this.port + REPL_SHIFT;
+  }
+
+  private requirepass(): string {
+    return this.conf.get("requirepass") ?? "";
+  }
+
+  /** The replication id; a master generates and persists one when it has none (R13). */
+  private replicationId(): string {
+    let id = this.conf.get("replication-id") ?? "";
+    if (id === "") {
+      id = this.clock.rng.hex(50);
+      this.conf.rewrite("replication-id", id);
+    }
+    return id;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error("reference node already started");
+    this.master = new MasterSide(this.clock, {
+      host: LOOPBACK,
+      port: this.port,
+      databases: this.databases,
+      dbInstanceNum: this.conf.int("db-instance-num", 3, 1),
+      runId: this.runId,
+      requirepass: () => this.requirepass(),
+      replicationId: () => this.replicationId(),
+    });
+    try {
+      this.listeners.push(await Listener.open(this.clock, this.port, (s) => this.serveResp(s)));
+      this.listeners.push(await Listener.open(this.clock, this.replPort, (s) => this.master.accept(s)));
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    this.master?.shutdown();
+    await Promise.all(this.listeners.map((l) => l.close()));
+    this.listeners = [];
+    this.started = false;
+  }
+
+  private serveResp(socket: Socket): void {
+    const parser = new RespParser();
+    let authed = false;
+    socket.on("error", () => {});
+    socket.on("data", (chunk: Buffer) => {
+      let cmds: string[][];
+      try {
+        cmds = parser.push(chunk);
+      } catch (err) {
+        socket.end(encodeReply({ error: `ERR ${(err as Error).message}` }));
+        return;
+      }
+      for (const argv of cmds) {
+        if (argv.length === 0) continue;
+        const name = argv[0].toLowerCase();
+        let reply: Reply;
+        if (name === "auth") {
+          const ok = argv.length === 2 && (this.requirepass() === "" || argv[1] === this.requirepass());
+          authed ||= ok;
+          reply = ok
+            ? { simple: "OK" }
+            : {
+                error:
+                  argv.length === 2
+                    ? "ERR invalid password"
+                    : "ERR wrong number of arguments for 'auth' command",
+              };
+        } else if (this.requirepass() !== "" && !authed && name !== "ping") {
+          reply = { error: "NOAUTH Authentication required." };
+        } else {
+          reply = this.command(name, argv.slice(1));
+        }
+        socket.write(encodeReply(reply));
+      }
+    });
+  }
+
+  /** One Redis command (after AUTH); Pika's replies where the kit observes them. */
+  command(name: string, args: string[]): Reply {
+    switch (name) {
+      case "ping":
+        return { simple: "PONG" };
+      case "info":
+        return { bulk: this.info(args[0]?.toLowerCase() ?? "all") };
+      case "config": {
+        const sub = args[0]?.toLowerCase();
+        const key = args[1]?.toLowerCase();
+        const settable = ["requirepass", "masterauth"];
+        if (sub === "get" && args.length === 2) {
+          return { array: settable.includes(key!) ? [key!, this.conf.get(key!) ?? ""] : [] };
+        }
+        if (sub === "set" && args.length === 3 && settable.includes(key!)) {
+          this.conf.set(key!, args[2]);
+          return { simple: "OK" };
+        }
+        return { error: `ERR Invalid argument for CONFIG ${args[0] ?? ""}` };
+      }
+      default:
+        return { error: `ERR unknown command '${name}'` };
+    }
+  }
+
+  /** INFO text in Pika's layout (sections "server" and "replication"). */
+  info(section: string): string {
+    const parts: string[] = [];
+    if (section === "all" || section === "server") {
+      parts.push(
+        [
+          "# Server",
+          `pika_version:${REFERENCE_VERSION}`,
+          `tcp_port:${this.port}`,
+          `run_id:${this.runId}`,
+        ].join("\r\n"),
+      );
+    }
+    if (section === "all" || section === "replication") {
+      const slaves = this.master.infoSlaves();
+      const lines = [
+        "# Replication(MASTER)",
+        "role:master",
+        `ReplicationID:${this.conf.get("replication-id") ?? ""}`,
+        `connected_slaves:${slaves.length}`,
+        ...slaves,
+        "is_eligible_for_master_election:true",
+        ...this.databases.map((db) => `${db}:binlog_offset=0 0,safety_purge=none`),
+        "slave_repl_offset:0",
+      ];
+      parts.push(lines.join("\r\n"));
+    }
+    return `${parts.join("\r\n\r\n")}\r\n`;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The kit's Redis-protocol connection to a node's port P: ioredis with reconnection and the
+ * offline queue off, authenticated when the node has a requirepass.
+ */
+import Redis from "ioredis";
+import { LOOPBACK } from "../net";
+import { type Info, parseInfo } from "./info";
+
+export class Admin {
+  private constructor(private readonly redis: Redis) {}
+
+  static async open(port: number, password?: string, host = LOOPBACK): Promise<Admin> {
+    const redis = new Redis({
+      host,
+      port,
+      password: password || undefined,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 2000,
+      commandTimeout: 5000,
+    });
+    redis.on("error", () => {}); // surfaced through the failing command instead
+    try {
+      await redis.connect();
+    } catch (err) {
+      redis.disconnect();
+      throw new Error(`cannot reach ${host}:${port} over the Redis protocol: ${(err as Error).message}`);
+    }
+    return new Admin(redis);
+  }
+
+  /** Sends one command; Redis error replies come back as Error values (not thrown). */
+  async call(...args: string[]): Promise<unknown> {
+    try {
+      return await this.redis.call(args[0], ...args.slice(1));
+    } catch (err) {
+      if (err instanceof Error && err.name === "ReplyError") return err;
+      throw err;
+    }
+  }
+
+  async info(section = "replication"): Promise<Info> {
+    return parseInfo(String(await this.redis.call("info", section)));
+  }
+
+  close(): void {
+    this.redis.disconnect();
+  }
+}

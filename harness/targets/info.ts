@@ -1,0 +1,69 @@
+/**
+ * INFO as Pika prints it (docs/PROTOCOL.md, INFO replication), parsed in exactly one place.
+ * Accepts `\r\n` or `\n` line endings and both the 3.3.x (`db0 binlog_offset=`) and later
+ * layouts; unknown lines are kept as plain fields.
+ */
+
+export interface InfoSlave {
+  ip: string;
+  port: number;
+  connFd?: number;
+  lag?: string;
+}
+
+export interface Info {
+  /** Every `key:value` line, first occurrence wins. */
+  fields: Map<string, string>;
+  /** The `# Replication(...)` header's role text, e.g. "MASTER", "SLAVE", "Master && SLAVE". */
+  replicationHeader?: string;
+  role?: string;
+  connectedSlaves?: number;
+  slaves: InfoSlave[];
+  masterLinkStatus?: string;
+  pikaVersion?: string;
+}
+
+export function parseInfo(text: string): Info {
+  const fields = new Map<string, string>();
+  const slaves: InfoSlave[] = [];
+  let replicationHeader: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "") continue;
+    const header = /^#\s*Replication\((.*)\)$/.exec(line);
+    if (header) {
+      replicationHeader = header[1];
+      continue;
+    }
+    if (line.startsWith("#")) continue;
+    const colon = line.indexOf(":");
+    if (colon < 0) continue;
+    const key = line.slice(0, colon);
+    const value = line.slice(colon + 1);
+    if (/^slave\d+$/.test(key)) {
+      const kv = new Map(
+        value.split(",").map((p) => {
+          const eq = p.indexOf("=");
+          return [p.slice(0, eq), p.slice(eq + 1)] as [string, string];
+        }),
+      );
+      slaves.push({
+        ip: kv.get("ip") ?? "",
+        port: Number(kv.get("port") ?? "0"),
+        connFd: kv.has("conn_fd") ? Number(kv.get("conn_fd")) : undefined,
+        lag: kv.get("lag"),
+      });
+    }
+    if (!fields.has(key)) fields.set(key, value);
+  }
+  const num = (k: string) => (fields.has(k) ? Number(fields.get(k)) : undefined);
+  return {
+    fields,
+    replicationHeader,
+    role: fields.get("role"),
+    connectedSlaves: num("connected_slaves"),
+    slaves,
+    masterLinkStatus: fields.get("master_link_status"),
+    pikaVersion: fields.get("pika_version"),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The target seam: how nodes of the system under test are started, observed and stopped.
+ * Steps see only this interface; the reference driver is the first implementation.
+ */
+import type { Clock } from "../clock";
+import type { Admin } from "./admin";
+import type { Info } from "./info";
+
+/** pika.conf settings a scenario may choose. Anything else goes in `extra`. */
+export interface NodeOptions {
+  databases?: number;
+  dbInstanceNum?: number;
+  requirepass?: string;
+  masterauth?: string;
+  replicationId?: string;
+  runId?: string;
+  extra?: Record<string, string>;
+}
+
+export interface SutNode {
+  readonly name: string;
+  readonly host: string;
+  /** P, the Redis-protocol port. */
+  readonly port: number;
+  /** P+2000, the replication port. */
+  readonly replPort: number;
+  readonly options: NodeOptions;
+  /** A Redis-protocol connection to P, authenticated with the node's requirepass. */
+  admin(): Promise<Admin>;
+  info(section?: string): Promise<Info>;
+  /** Stops the node (kill after at most 1 s of grace) and starts it again from its config copy. */
+  restart(): Promise<void>;
+  /** Stops the node for good. */
+  kill(): Promise<void>;
+  /** Why the node is not running, when it died by itself; undefined while alive. */
+  died(): string | undefined;
+  /** The node's log, for reports. */
+  logs(): string;
+}
+
+export interface Target extends AsyncDisposable {
+  readonly kind: "reference" | "binary" | "container" | "external";
+  readonly clock: Clock;
+  startNode(name: string, options?: NodeOptions): Promise<SutNode>;
+  /** A port P for a probe (P and P+2000 free). */
+  allocatePort(): Promise<number>;
+}

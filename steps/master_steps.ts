@@ -1,0 +1,48 @@
+/** Steps about the master under test and what INFO shows. One line of delegation each. */
+import { slavesWithin } from "../harness/observe";
+import type { NodeOptions } from "../harness/targets/target";
+import { step } from "./support";
+import type { PikaWorld } from "./world";
+
+async function startMaster(w: PikaWorld, options: NodeOptions): Promise<void> {
+  w.nodes.set("master", await w.target.startNode("master", options));
+}
+
+step("a master under test", function () {
+  return startMaster(this, {});
+});
+
+step("a master under test with requirepass {string}", function (pass: string) {
+  return startMaster(this, { requirepass: pass });
+});
+
+step(
+  "a master under test with {int} databases and db-instance-num {int}",
+  function (databases: number, dbInstanceNum: number) {
+    return startMaster(this, { databases, dbInstanceNum });
+  },
+);
+
+step("the master is restarted", function () {
+  return this.master.restart();
+});
+
+step(
+  "within {float} s INFO on the master lists exactly the slaves {word}",
+  function (s: number, list: string) {
+    return slavesWithin(this.clock, this.master, s, list.split(","));
+  },
+);
+
+step("within {float} s INFO on the master lists {int} connected slave(s)", function (s: number, n: number) {
+  if (n !== 0) throw new Error("name the slaves: 'lists exactly the slaves ip:port,...'");
+  return slavesWithin(this.clock, this.master, s, []);
+});
+
+step(
+  "after {float} s INFO on the master still lists exactly the slaves {word}",
+  async function (s: number, list: string) {
+    await this.clock.during(s);
+    await slavesWithin(this.clock, this.master, 0, list.split(","));
+  },
+);

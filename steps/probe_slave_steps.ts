@@ -1,0 +1,418 @@
+/** Steps of the probe slave: what it sends on which connection, and what it must receive. */
+import { expect } from "../harness/check";
+import { noBinlogDuring, pingsDuring, pingsStopWithin, slavesWithin } from "../harness/observe";
+import { ProbeSlave } from "../harness/probe/slave";
+import {
+  encodeFrame,
+  MsgType,
+  rawFrame,
+  rawTypeBody,
+  req,
+  StatusCode,
+  summarize,
+  TrySyncReply,
+} from "../harness/wire";
+import { ipPort, step } from "./support";
+import type { PikaWorld } from "./world";
+
+function newProbe(w: PikaWorld, ipport: string, auth?: string): void {
+  w.probe = new ProbeSlave(w.clock, w.trace, w.master.replPort, ipPort(ipport), auth);
+  w.defer(() => w.probe?.close());
+}
+
+const conn = (w: PikaWorld, label: string) => w.probeSlave.connection(label);
+const msgType = (name: string) => {
+  const t = MsgType[name as keyof typeof MsgType];
+  if (t === undefined) throw new Error(`unknown message type ${name}`);
+  return t;
+};
+const statusCode = (name: string) => {
+  const c = StatusCode[name as keyof typeof StatusCode];
+  if (c === undefined) throw new Error(`unknown status code ${name}`);
+  return c;
+};
+
+// --- Given -------------------------------------------------------------------------------
+
+step("a probe slave announcing {word}", function (ipport: string) {
+  newProbe(this, ipport, this.master.options.requirepass);
+});
+
+step("the probe slave is registered on connection {word}", async function (label: string) {
+  await this.probeSlave.register(label);
+});
+
+step(
+  "the probe slave has a synced session for {word} on connection {word}",
+  async function (db: string, label: string) {
+    await this.probeSlave.syncSession(await this.probeSlave.register(label), db);
+  },
+);
+
+// --- When: MetaSync ----------------------------------------------------------------------
+
+step("the probe slave sends MetaSync on connection {word}", async function (label: string) {
+  (await conn(this, label)).send(this.probeSlave.metaSync());
+});
+
+step(
+  "the probe slave sends MetaSync with auth {string} on connection {word}",
+  async function (auth: string, label: string) {
+    (await conn(this, label)).send(this.probeSlave.metaSync(auth));
+  },
+);
+
+step("the probe slave sends MetaSync without auth on connection {word}", async function (label: string) {
+  (await conn(this, label)).send(req.metaSync(this.probeSlave.node));
+});
+
+step(
+  "the probe slave sends MetaSync as {word} on connection {word}",
+  async function (ipport: string, label: string) {
+    (await conn(this, label)).send(req.metaSync(ipPort(ipport), this.probeSlave.auth));
+  },
+);
+
+step("the probe slave sends a MetaSync without a node on connection {word}", async function (label: string) {
+  (await conn(this, label)).send(req.typeOnly(MsgType.kMetaSync));
+});
+
+step(
+  "the probe slave sends MetaSync on connections {word} and {word} at once",
+  async function (a: string, b: string) {
+    const [ca, cb] = [await conn(this, a), await conn(this, b)];
+    ca.send(this.probeSlave.metaSync());
+    cb.send(this.probeSlave.metaSync());
+  },
+);
+
+// --- When: other requests ----------------------------------------------------------------
+
+step(
+  "the probe slave sends TrySync for {word} on connection {word}",
+  async function (db: string, label: string) {
+    (await conn(this, label)).send(req.trySync(this.probeSlave.node, db));
+  },
+);
+
+step(
+  "the probe slave sends TrySync for {word} at offset {int}:{int} on connection {word}",
+  async function (db: string, filenum: number, offset: number, label: string) {
+    (await conn(this, label)).send(req.trySync(this.probeSlave.node, db, { filenum, offset }));
+  },
+);
+
+step(
+  "the probe slave sends DBSync for {word} on connection {word}",
+  async function (db: string, label: string) {
+    (await conn(this, label)).send(req.dbSync(this.probeSlave.node, db));
+  },
+);
+
+step(
+  "the probe slave sends RemoveSlaveNode for {word} on connection {word}",
+  async function (db: string, label: string) {
+    (await conn(this, label)).send(req.removeSlaveNode(this.probeSlave.node, db));
+  },
+);
+
+step(
+  "the probe slave sends a type-only {word} request on connection {word}",
+  async function (type: string, label: string) {
+    (await conn(this, label)).send(req.typeOnly(msgType(type)));
+  },
+);
+
+step(
+  "the probe slave starts the binlog session with session {int} for {word} on connection {word}",
+  async function (session: number, db: string, label: string) {
+    (await conn(this, label)).send(req.binlogSync(this.probeSlave.node, db, session, true));
+  },
+);
+
+step(
+  "the probe slave starts a synced session for {word} on connection {word}",
+  async function (db: string, label: string) {
+    await this.probeSlave.syncSession(await conn(this, label), db);
+  },
+);
+
+step("the probe slave stops answering pings on connection {word}", async function (label: string) {
+  (await conn(this, label)).autoAck = false;
+});
+
+// --- When: malformed frames and closes ---------------------------------------------------
+
+step(
+  "the probe slave sends a frame with a malformed body on connection {word}",
+  async function (label: string) {
+    (await conn(this, label)).sendRaw(
+      rawFrame(6, Buffer.from("ffffffffffff", "hex")),
+      "frame with a malformed body (6 bytes of 0xff)",
+    );
+  },
+);
+
+step(
+  "the probe slave sends a frame header with length {int} on connection {word}",
+  async function (length: number, label: string) {
+    (await conn(this, label)).sendRaw(rawFrame(length), `frame header with length ${length}`);
+  },
+);
+
+step(
+  "the probe slave sends a request of type {int} on connection {word}",
+  async function (type: number, label: string) {
+    (await conn(this, label)).sendRaw(encodeFrame(rawTypeBody(type)), `request of type ${type}`);
+  },
+);
+
+step("the probe slave closes connection {word}", async function (label: string) {
+  (await conn(this, label)).close();
+});
+
+step("the probe slave resets connection {word}", async function (label: string) {
+  (await conn(this, label)).reset();
+});
+
+step("the probe slave closes the connection that does not hold the registration", async function () {
+  const loser = this.probeSlave.loser();
+  if (!loser.closed) loser.close();
+});
+
+// --- Then --------------------------------------------------------------------------------
+
+step(
+  "connection {word} receives a MetaSync reply {word} within {float} s",
+  async function (label: string, code: string, s: number) {
+    const r = await (await conn(this, label)).reply(MsgType.kMetaSync, s);
+    expect(r.code === statusCode(code), `the MetaSync reply is ${code}`, summarize(r));
+  },
+);
+
+step(
+  "connection {word} receives a second MetaSync reply {word} within {float} s",
+  async function (label: string, code: string, s: number) {
+    const r = await (await conn(this, label)).reply(MsgType.kMetaSync, s, 2);
+    expect(r.code === statusCode(code), `the second MetaSync reply is ${code}`, summarize(r));
+  },
+);
+
+step(
+  "connection {word} receives a MetaSync reply kError within {float} s, or is closed",
+  async function (label: string, s: number) {
+    const r = await (await conn(this, label)).replyOrClose(MsgType.kMetaSync, s);
+    expect(
+      !r || r.code === StatusCode.kError,
+      "a MetaSync reply kError, or a close",
+      r ? summarize(r) : "closed",
+    );
+  },
+);
+
+step(
+  "the MetaSync reply on connection {word} carries one dbs_info entry per database, a 40-character run_id and a non-empty replication_id",
+  async function (label: string) {
+    const r = await (await conn(this, label)).reply(MsgType.kMetaSync, 0);
+    const want = this.master.options.databases ?? 1;
+    const ms = r.metaSync;
+    expect(
+      !!ms && (ms.dbsInfo?.length ?? 0) === want && ms.runId.length === 40 && (ms.replicationId ?? "") !== "",
+      `meta_sync with ${want} dbs_info entr${want === 1 ? "y" : "ies"}, a 40-character run_id and a non-empty replication_id`,
+      () =>
+        ms
+          ? `${ms.dbsInfo?.length ?? 0} dbs_info, run_id of ${ms.runId.length} characters, replication_id "${ms.replicationId ?? ""}"`
+          : "no meta_sync",
+    );
+  },
+);
+
+step(
+  "the MetaSync reply on connection {word} lists the databases {}",
+  async function (label: string, spec: string) {
+    const m = /^(.*) with db_instance_num (\d+)$/.exec(spec);
+    if (!m) throw new Error(`expected "<db0, db1, ...> with db_instance_num N", got "${spec}"`);
+    const want = m[1].split(/,\s*/).map((db) => `${db}/${m[2]}/1`);
+    const r = await (await conn(this, label)).reply(MsgType.kMetaSync, 0);
+    const got = (r.metaSync?.dbsInfo ?? []).map((d) => `${d.dbName}/${d.dbInstanceNum}/${d.slotNum}`);
+    expect(
+      got.join(" ") === want.join(" "),
+      `dbs_info (name/db_instance_num/slot_num) ${want.join(" ")}`,
+      got.join(" ") || "none",
+    );
+  },
+);
+
+step(
+  "the MetaSync reply on connection {word} has the reply text {string}",
+  async function (label: string, text: string) {
+    const r = await (await conn(this, label)).reply(MsgType.kMetaSync, 0);
+    expect(r.reply === text, `reply "${text}"`, `reply "${r.reply ?? ""}"`);
+  },
+);
+
+step(
+  "the two MetaSync replies on connection {word} carry the same run_id, replication_id and dbs_info",
+  async function (label: string) {
+    const [a, b] = (await conn(this, label)).responses(MsgType.kMetaSync);
+    const id = (m: typeof a) =>
+      JSON.stringify([m?.metaSync?.runId, m?.metaSync?.replicationId, m?.metaSync?.dbsInfo]);
+    expect(
+      !!a && !!b && id(a) === id(b),
+      "identical run_id, replication_id and dbs_info",
+      `${a ? summarize(a) : "-"} / ${b ? summarize(b) : "-"}`,
+    );
+  },
+);
+
+step(
+  "the replication_id on connection {word} is 50 lowercase hex characters",
+  async function (label: string) {
+    const r = await (await conn(this, label)).reply(MsgType.kMetaSync, 0);
+    const id = r.metaSync?.replicationId ?? "";
+    expect(/^[0-9a-f]{50}$/.test(id), "a replication_id of 50 lowercase hex characters", `"${id}"`);
+  },
+);
+
+step("connections {word} and {word} received the same replication_id", async function (a: string, b: string) {
+  const ids = await Promise.all(
+    [a, b].map(
+      async (l) => (await conn(this, l)).responses(MsgType.kMetaSync).at(-1)?.metaSync?.replicationId,
+    ),
+  );
+  expect(
+    !!ids[0] && ids[0] === ids[1],
+    `the same replication_id on ${a} and ${b}`,
+    `${a}: "${ids[0] ?? ""}", ${b}: "${ids[1] ?? ""}"`,
+  );
+});
+
+step(
+  "connections {word} and {word} each receive a MetaSync reply or are closed within {float} s",
+  async function (a: string, b: string, s: number) {
+    for (const l of [a, b]) await (await conn(this, l)).replyOrClose(MsgType.kMetaSync, s);
+  },
+);
+
+step("the master closes connection {word} within {float} s", async function (label: string, s: number) {
+  await (await conn(this, label)).closedWithin(s);
+});
+
+step("connection {word} stays open during {float} s", async function (label: string, s: number) {
+  const c = await conn(this, label);
+  await this.clock.during(s);
+  expect(
+    !c.closed,
+    `connection ${label} open for ${s} s`,
+    () => `closed after ${((c.closedAt ?? 0) - this.clock.now() + s * 1000) / 1000} s`,
+  );
+});
+
+step(
+  "connection {word} stays open and receives nothing during {float} s",
+  async function (label: string, s: number) {
+    const c = await conn(this, label);
+    const before = c.received.length;
+    await this.clock.during(s);
+    expect(
+      !c.closed && c.received.length === before,
+      `connection ${label} open and silent for ${s} s`,
+      c.describe(),
+    );
+  },
+);
+
+step(
+  "the master still serves the registered slave on connection {word} and new slaves",
+  async function (label: string) {
+    const c = await conn(this, label);
+    expect(!c.closed, `connection ${label} still open`, "closed");
+    const other = { ip: "127.0.0.1", port: this.probeSlave.node.port + 1 };
+    const fresh = await this.probeSlave.connect(`${label}-check`);
+    fresh.send(req.metaSync(other, this.probeSlave.auth));
+    const r = await fresh.reply(MsgType.kMetaSync, 1);
+    expect(r.code === StatusCode.kOk, "kOk for a new slave's MetaSync", summarize(r));
+    const n = this.probeSlave.node;
+    await slavesWithin(this.clock, this.master, 1, [`${n.ip}:${n.port}`, `${other.ip}:${other.port}`]);
+  },
+);
+
+step("the master still answers MetaSync from {word} on a new connection", async function (ipport: string) {
+  const fresh = await this.probeSlave.connect("check");
+  fresh.send(req.metaSync(ipPort(ipport), this.probeSlave.auth));
+  const r = await fresh.reply(MsgType.kMetaSync, 1);
+  expect(r.code === StatusCode.kOk, `kOk for MetaSync from ${ipport}`, summarize(r));
+});
+
+step(
+  "the {word} reply on connection {word} is a refusal within {float} s, or connection {word} is closed",
+  async function (type: string, label: string, s: number, _same: string) {
+    const r = await (await conn(this, label)).replyOrClose(msgType(`k${type}`), s);
+    const accepted =
+      r && r.code === StatusCode.kOk && (r.trySync === undefined || r.trySync.replyCode === TrySyncReply.kOk);
+    expect(
+      !accepted,
+      `${type} refused (code other than kOk, or the connection closed)`,
+      r ? summarize(r) : "closed",
+    );
+  },
+);
+
+step(
+  "the TrySync reply on connection {word} is kOk with a session id within {float} s",
+  async function (label: string, s: number) {
+    const r = await (await conn(this, label)).reply(MsgType.kTrySync, s);
+    const t = r.trySync;
+    expect(
+      r.code === StatusCode.kOk && t?.replyCode === TrySyncReply.kOk && t.sessionId !== undefined,
+      "TrySync kOk/kOk with a session_id",
+      summarize(r),
+    );
+  },
+);
+
+step(
+  "the TrySync reply on connection {word} is {word} within {float} s",
+  async function (label: string, code: string, s: number) {
+    const r = await (await conn(this, label)).reply(MsgType.kTrySync, s);
+    expect(
+      r.code === StatusCode.kOk && r.trySync?.replyCode === TrySyncReply[code as keyof typeof TrySyncReply],
+      `TrySync kOk with reply_code ${code}`,
+      summarize(r),
+    );
+  },
+);
+
+step(
+  "connection {word} receives no ping and no binlog during {float} s",
+  async function (label: string, s: number) {
+    await noBinlogDuring(this.clock, await conn(this, label), s);
+  },
+);
+
+step(
+  "during {float} s connection {word} receives a ping for {word} at least every {float} s",
+  async function (s: number, label: string, db: string, gap: number) {
+    await pingsDuring(this.clock, await conn(this, label), db, s, gap);
+  },
+);
+
+step(
+  "the pings for {word} on connection {word} stop within {float} s",
+  async function (db: string, label: string, s: number) {
+    await pingsStopWithin(this.clock, await conn(this, label), db, s);
+  },
+);
+
+step(
+  "during {float} s pings for {word} arrive on exactly one connection",
+  async function (s: number, db: string) {
+    this.pingHolder = await this.probeSlave.soleReceiverOfPings(db, s);
+  },
+);
+
+step("closing that connection removes the slave from INFO within {float} s", async function (s: number) {
+  if (!this.pingHolder) throw new Error("no connection was identified by an earlier step");
+  this.pingHolder.close();
+  await slavesWithin(this.clock, this.master, s, []);
+});

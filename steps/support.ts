@@ -1,0 +1,36 @@
+/**
+ * `step` defines a step like cucumber's defineStep, and turns a harness Mismatch into a
+ * conformance error that names the rule, its sentence, Expected/Actual and the last frames.
+ */
+import { defineStep } from "@cucumber/cucumber";
+import { conformanceMessage, Mismatch } from "../harness/check";
+import type { PikaWorld } from "./world";
+
+// biome-ignore lint/suspicious/noExplicitAny: cucumber passes parameters of any type
+type StepFn = (this: PikaWorld, ...args: any[]) => Promise<unknown> | unknown;
+
+export function step(pattern: string, fn: StepFn): void {
+  const wrapped = async function (this: PikaWorld, ...args: unknown[]) {
+    try {
+      return await fn.apply(this, args);
+    } catch (err) {
+      if (err instanceof Mismatch) {
+        const e = new Error(conformanceMessage(this.rule, this.scenarioId, err, this.trace?.tail() ?? ""));
+        e.name = "ConformanceError";
+        e.stack = `${e.name}: ${e.message}`;
+        throw e;
+      }
+      throw err;
+    }
+  };
+  Object.defineProperty(wrapped, "length", { value: fn.length }); // cucumber checks step arity
+  defineStep(pattern, wrapped);
+}
+
+/** "127.0.0.1:40000" → { ip, port }. */
+export function ipPort(s: string): { ip: string; port: number } {
+  const i = s.lastIndexOf(":");
+  const port = Number(s.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port)) throw new Error(`expected ip:port, got "${s}"`);
+  return { ip: s.slice(0, i), port };
+}

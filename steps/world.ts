@@ -1,0 +1,70 @@
+/**
+ * The World of a scenario: its target, clock, trace, the nodes and probes it started, and the
+ * disposers that After runs in reverse order.
+ */
+import { type IWorldOptions, setWorldConstructor, World } from "@cucumber/cucumber";
+import type { RuleRef } from "../harness/check";
+import type { Clock } from "../harness/clock";
+import type { ProbeConnection, ProbeSlave } from "../harness/probe/slave";
+import type { SutNode, Target } from "../harness/targets/target";
+import { Trace } from "../harness/trace/trace";
+
+export class PikaWorld extends World {
+  target!: Target;
+  trace!: Trace;
+  seed = 0;
+  rule: RuleRef | undefined;
+  scenarioId: string | undefined;
+  readonly nodes = new Map<string, SutNode>();
+  probe: ProbeSlave | undefined;
+  /** A probe connection an earlier step singled out (e.g. the one receiving pings). */
+  pingHolder: ProbeConnection | undefined;
+  private disposers: (() => unknown)[] = [];
+
+  constructor(options: IWorldOptions) {
+    super(options);
+  }
+
+  get clock(): Clock {
+    return this.target.clock;
+  }
+
+  startTrace(): void {
+    this.trace = new Trace(this.clock);
+  }
+
+  /** Registers cleanup for something this scenario started. */
+  defer(fn: () => unknown): void {
+    this.disposers.push(fn);
+  }
+
+  /** Runs every disposer, newest first; failures are reported together after all have run. */
+  async dispose(): Promise<void> {
+    const fns = this.disposers.reverse();
+    this.disposers = [];
+    const results = await Promise.allSettled(fns.map((fn) => Promise.resolve().then(fn)));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed.length) throw new Error(`cleanup failed: ${failed.map((f) => String(f.reason)).join("; ")}`);
+  }
+
+  node(name: string): SutNode {
+    const n = this.nodes.get(name);
+    if (!n)
+      throw new Error(
+        `no node named "${name}" in this scenario (started: ${[...this.nodes.keys()].join(", ") || "none"})`,
+      );
+    return n;
+  }
+
+  get master(): SutNode {
+    return this.node("master");
+  }
+
+  get probeSlave(): ProbeSlave {
+    if (!this.probe)
+      throw new Error("this scenario has no probe slave: add a 'Given a probe slave announcing ...' step");
+    return this.probe;
+  }
+}
+
+setWorldConstructor(PikaWorld);
