@@ -95,3 +95,26 @@ export async function pingsStopWithin(
     );
   }
 }
+
+/** Waits until INFO on the node has `key:value` (e.g. master_link_status:up). */
+export async function infoShowsWithin(
+  clock: Clock,
+  node: SutNode,
+  seconds: number,
+  key: string,
+  value: string,
+): Promise<void> {
+  let last: Info | undefined;
+  try {
+    await clock.within(seconds, async () => {
+      last = await node.info("replication");
+      return last.fields.get(key) === value;
+    });
+  } catch (err) {
+    if (!(err instanceof BudgetExceeded)) throw err;
+    throw new Mismatch(
+      `within ${seconds} s INFO on ${node.name} shows ${key}:${value}`,
+      `${key}:${last?.fields.get(key) ?? "(absent)"}`,
+    );
+  }
+}

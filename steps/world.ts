@@ -5,6 +5,7 @@
 import { type IWorldOptions, setWorldConstructor, World } from "@cucumber/cucumber";
 import type { RuleRef } from "../harness/check";
 import type { Clock } from "../harness/clock";
+import type { ProbeMaster, ProbeMasterMark } from "../harness/probe/master";
 import type { ProbeConnection, ProbeSlave } from "../harness/probe/slave";
 import type { SutNode, Target } from "../harness/targets/target";
 import { Trace } from "../harness/trace/trace";
@@ -19,6 +20,12 @@ export class PikaWorld extends World {
   probe: ProbeSlave | undefined;
   /** A probe connection an earlier step singled out (e.g. the one receiving pings). */
   pingHolder: ProbeConnection | undefined;
+  probeMaster: ProbeMaster | undefined;
+  /** What the probe master had seen when the last When step acted: later steps look after it. */
+  mark: ProbeMasterMark = { requests: 0, connections: 0 };
+  /** The last reply to SLAVEOF. */
+  slaveofReply: string | undefined;
+  private sharedId: string | undefined;
   private disposers: (() => unknown)[] = [];
 
   constructor(options: IWorldOptions) {
@@ -58,6 +65,18 @@ export class PikaWorld extends World {
 
   get master(): SutNode {
     return this.node("master");
+  }
+
+  /** The replication_id that nodes and probe masters of this scenario share. */
+  get replicationId(): string {
+    this.sharedId ??= this.clock.rng.hex(50);
+    return this.sharedId;
+  }
+
+  get pm(): ProbeMaster {
+    if (!this.probeMaster)
+      throw new Error("this scenario has no probe master: add a 'Given a probe master' step");
+    return this.probeMaster;
   }
 
   get probeSlave(): ProbeSlave {

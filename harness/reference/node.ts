@@ -9,6 +9,8 @@ import { Listener, LOOPBACK, REPL_SHIFT } from "../net";
 import type { PikaConf } from "./conf";
 import { MasterSide } from "./master";
 import { encodeReply, type Reply, RespParser } from "./resp";
+import { jitterBackoff, type RetryPolicy } from "./retry";
+import { type DbState, SlaveSide } from "./slave";
 
 /** The pika_version the reference reports in INFO server. */
 export const REFERENCE_VERSION = "reference-0.1.0";
@@ -18,12 +20,14 @@ export class ReferenceNode {
   readonly databases: string[];
   readonly runId: string;
   master!: MasterSide;
+  slave!: SlaveSide;
   private listeners: Listener[] = [];
   private started = false;
 
   constructor(
     readonly conf: PikaConf,
     readonly clock: Clock,
+    private readonly retry: RetryPolicy = jitterBackoff,
   ) {
     this.port = conf.int("port", 9221, 1, 65535 - REPL_SHIFT);
     const n = conf.int("databases", 1, 1, 8);
@@ -64,6 +68,15 @@ export class ReferenceNode {
       requirepass: () => this.requirepass(),
       replicationId: () => this.replicationId(),
     });
+    this.slave = new SlaveSide(this.clock, {
+      port: this.port,
+      databases: this.databases,
+      dbInstanceNum: this.conf.int("db-instance-num", 3, 1),
+      masterauth: () => this.conf.get("masterauth") ?? "",
+      replicationId: () => this.conf.get("replication-id") ?? "",
+      adoptReplicationId: (id) => this.conf.rewrite("replication-id", id),
+      retry: this.retry,
+    });
     try {
       this.listeners.push(await Listener.open(this.clock, this.port, (s) => this.serveResp(s)));
       this.listeners.push(await Listener.open(this.clock, this.replPort, (s) => this.master.accept(s)));
@@ -72,9 +85,16 @@ export class ReferenceNode {
       throw err;
     }
     this.started = true;
+    const slaveof = this.conf.get("slaveof") ?? "";
+    if (slaveof !== "") {
+      const m = /^(.+):(\d+)$/.exec(slaveof);
+      if (!m) throw new Error(`pika.conf: slaveof must be ip:port, got "${slaveof}"`);
+      this.slave.setMaster(m[1], Number(m[2]), false);
+    }
   }
 
   async stop(): Promise<void> {
+    this.slave?.shutdown();
     this.master?.shutdown();
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
@@ -138,6 +158,8 @@ export class ReferenceNode {
         }
         return { error: `ERR Invalid argument for CONFIG ${args[0] ?? ""}` };
       }
+      case "slaveof":
+        return this.slaveof(args);
       default:
         return { error: `ERR unknown command '${name}'` };
     }
@@ -156,20 +178,96 @@ export class ReferenceNode {
         ].join("\r\n"),
       );
     }
-    if (section === "all" || section === "replication") {
-      const slaves = this.master.infoSlaves();
-      const lines = [
-        "# Replication(MASTER)",
-        "role:master",
-        `ReplicationID:${this.conf.get("replication-id") ?? ""}`,
-        `connected_slaves:${slaves.length}`,
-        ...slaves,
-        "is_eligible_for_master_election:true",
-        ...this.databases.map((db) => `${db}:binlog_offset=0 0,safety_purge=none`),
-        "slave_repl_offset:0",
-      ];
-      parts.push(lines.join("\r\n"));
-    }
+    if (section === "all" || section === "replication") parts.push(this.infoReplication().join("\r\n"));
     return `${parts.join("\r\n\r\n")}\r\n`;
   }
+
+  /** SLAVEOF, with Pika's replies (docs/PROTOCOL.md §6.1, R37). */
+  private slaveof(args: string[]): Reply {
+    const arity = { error: "ERR wrong number of arguments for 'slaveof' command" };
+    if (args.length < 2 || args.length > 3) return arity;
+    if (args[0].toLowerCase() === "no" && args[1].toLowerCase() === "one" && args.length === 2) {
+      this.slave.removeMaster();
+      this.conf.set("slaveof", "");
+      return { simple: "OK" };
+    }
+    if (args.length === 3 && args[2].toLowerCase() !== "force") return arity;
+    const force = args.length === 3;
+    if (this.master.slaves.size > 0) return { error: "ERR already master of others, invalid usage" };
+    const port = Number(args[1]);
+    if (!/^\d+$/.test(args[1]) || !Number.isInteger(port) || port <= 0)
+      return { error: "ERR value is not an integer or out of range" };
+    const ip = args[0];
+    if (["localhost", "127.0.0.1", LOOPBACK].includes(ip) && port === this.port)
+      return { error: "ERR The master ip:port and the slave ip:port are the same" };
+    const current = this.slave.master;
+    const same = current !== undefined && current.ip === ip && current.port === port;
+    // The same master is a no-op while the link is healthy; from Error it restarts (#1178).
+    if (same && !force && this.slave.state !== "Error") return { simple: "OK" };
+    this.slave.setMaster(ip, port, force);
+    this.conf.set("slaveof", `${ip}:${port}`);
+    return { simple: "OK" };
+  }
+
+  /** INFO replication in Pika's layout: the header and role follow the role bits. */
+  private infoReplication(): string[] {
+    const isSlave = this.slave.master !== undefined;
+    const isMaster = this.master.slaves.size > 0 || !isSlave;
+    const header =
+      isSlave && this.master.slaves.size > 0
+        ? ["Master && SLAVE", "master&&slave"]
+        : isSlave
+          ? ["SLAVE", "slave"]
+          : ["MASTER", "master"];
+    const lines = [
+      `# Replication(${header[0]})`,
+      `role:${header[1]}`,
+      `ReplicationID:${this.conf.get("replication-id") ?? ""}`,
+    ];
+    if (isSlave) {
+      const dbs = [...this.slave.dbs.values()];
+      lines.push(
+        `master_host:${this.slave.master!.ip}`,
+        `master_port:${this.slave.master!.port}`,
+        `master_link_status:${this.slave.linkUp ? "up" : "down"}`,
+        "repl_connect_status:",
+        ...dbs.map((d) => `${d.name}:${CONNECT_STATUS[d.state]}`),
+      );
+      if (this.master.slaves.size === 0) lines.push("slave_priority:100");
+      lines.push("slave_read_only:1");
+      const notConnected = dbs.filter((d) => d.state !== "Connected");
+      if (notConnected.length)
+        lines.push(`db_repl_state:${notConnected.map((d) => `(${d.name}:${REPL_STATE[d.state]})`).join("")}`);
+    }
+    if (isMaster) {
+      const slaves = this.master.infoSlaves();
+      lines.push(`connected_slaves:${slaves.length}`, ...slaves);
+    }
+    lines.push(
+      "is_eligible_for_master_election:true",
+      ...this.databases.map((db) => `${db}:binlog_offset=0 0,safety_purge=none`),
+      "slave_repl_offset:0",
+    );
+    return lines;
+  }
 }
+
+/** INFO's words for a database's replication state (repl_connect_status and db_repl_state). */
+const CONNECT_STATUS: Record<DbState, string> = {
+  NoConnect: "no_connect",
+  TryConnect: "try_to_incr_sync",
+  TryDBSync: "try_to_full_sync",
+  WaitReply: "connecting",
+  WaitDBSync: "syncing_full",
+  Connected: "connected",
+  Error: "error",
+};
+const REPL_STATE: Record<DbState, string> = {
+  NoConnect: "NoConnect",
+  TryConnect: "kTryConnect",
+  TryDBSync: "kTryDBSync",
+  WaitReply: "kWaitReply",
+  WaitDBSync: "WaitDBSync",
+  Connected: "Connected",
+  Error: "Error",
+};

@@ -49,3 +49,8 @@ export class Admin {
     this.redis.disconnect();
   }
 }
+
+/** The reply to one command as text: "OK", "ERR ...", or the value. */
+export function replyText(reply: unknown): string {
+  return reply instanceof Error ? reply.message : String(reply);
+}

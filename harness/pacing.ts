@@ -1,0 +1,32 @@
+/**
+ * Retry pacing, judged from the times at which the probe master saw attempts.
+ */
+
+/**
+ * Checks that consecutive attempts are `minS` to `maxS` seconds apart. With `windowEnd`, the
+ * time from the last attempt to the end of the observation window must not exceed `maxS`
+ * either (a slave that stopped retrying fails). Returns what is wrong, or undefined.
+ */
+export function pacingViolation(
+  timesMs: number[],
+  minS: number,
+  maxS: number,
+  windowEnd?: number,
+): string | undefined {
+  for (let i = 1; i < timesMs.length; i++) {
+    const gap = (timesMs[i] - timesMs[i - 1]) / 1000;
+    if (gap < minS) return `attempts ${i} and ${i + 1} came ${gap.toFixed(2)} s apart (less than ${minS} s)`;
+    if (gap > maxS)
+      return `attempt ${i + 1} came ${gap.toFixed(2)} s after attempt ${i} (more than ${maxS} s)`;
+  }
+  if (windowEnd !== undefined && timesMs.length > 0) {
+    const tail = (windowEnd - timesMs[timesMs.length - 1]) / 1000;
+    if (tail > maxS) return `no attempt in the last ${tail.toFixed(2)} s of the window (more than ${maxS} s)`;
+  }
+  return undefined;
+}
+
+/** "0.0 s, 3.1 s, ..." relative to `origin`, for error reports. */
+export function timeline(timesMs: number[], origin: number): string {
+  return timesMs.length ? timesMs.map((t) => `${((t - origin) / 1000).toFixed(2)} s`).join(", ") : "none";
+}

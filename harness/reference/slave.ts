@@ -1,0 +1,345 @@
+/**
+ * Slave side of the reference node: the replication state machine of a Pika slave
+ * (docs/PROTOCOL.md §4), on the scenario's clock.
+ *
+ * Server state NoConnect → ShouldMetaSync → MetaSyncDone, or Error; per database TryConnect /
+ * TryDBSync → WaitReply → Connected / WaitDBSync, or Error. Where Pika breaks a rule, the
+ * reference follows the rule:
+ * - retries are paced by a RetryPolicy (jittered backoff, 2 s to 12 s) instead of a fixed 10 s;
+ * - an undecodable frame from the master closes the connection and the slave reconnects (R6);
+ * - a kOk without a replication_id is an error, not an endless retry (R21);
+ * - a TrySync/DBSync reply other than kOk, or no reply for 10 s, leaves WaitReply (R31);
+ * - SLAVEOF to the same master restarts the handshake when the slave is in Error (#1178).
+ */
+import type { Clock, TimerHandle } from "../clock";
+import { FrameConn } from "../conn";
+import { connect, REPL_SHIFT } from "../net";
+import {
+  decodeResponse,
+  encodeRequest,
+  type InnerRequest,
+  type InnerResponse,
+  MessageError,
+  MsgType,
+  type PNode,
+  req,
+  StatusCode,
+  TrySyncReply,
+  ZERO_OFFSET,
+} from "../wire";
+import type { RetryPolicy } from "./retry";
+
+export type ReplState = "NoConnect" | "ShouldMetaSync" | "MetaSyncDone" | "Error";
+export type DbState =
+  | "NoConnect"
+  | "TryConnect"
+  | "TryDBSync"
+  | "WaitReply"
+  | "WaitDBSync"
+  | "Connected"
+  | "Error";
+
+/** Pika's slave timers, and the reference's WaitReply timeout (R31). */
+export const SLAVE_TIMERS = { probeTimeoutMs: 1500, recvTimeoutS: 20, idleCloseS: 60, waitReplyS: 10 };
+
+export interface SlaveSettings {
+  /** This node's own port P, announced as Node.port. */
+  port: number;
+  databases: string[];
+  dbInstanceNum: number;
+  masterauth(): string;
+  replicationId(): string;
+  adoptReplicationId(id: string): void;
+  retry: RetryPolicy;
+}
+
+interface DbSlot {
+  name: string;
+  state: DbState;
+  sessionId?: number;
+  /** While WaitReply: which request is outstanding. */
+  waiting?: MsgType.kTrySync | MsgType.kDBSync;
+  timer?: TimerHandle;
+}
+
+export class SlaveSide {
+  state: ReplState = "NoConnect";
+  master: { ip: string; port: number } | undefined;
+  readonly dbs: Map<string, DbSlot>;
+  private conn: FrameConn | undefined;
+  private localIp = "127.0.0.1";
+  private attempt = 0;
+  private forceFullSync = false;
+  private retryTimer: TimerHandle | undefined;
+  private idleTimer: TimerHandle | undefined;
+  /** Bumped by every SLAVEOF, so work begun for an earlier master is dropped. */
+  private epoch = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly settings: SlaveSettings,
+  ) {
+    this.dbs = new Map(settings.databases.map((name) => [name, { name, state: "NoConnect" as DbState }]));
+  }
+
+  get linkUp(): boolean {
+    return this.state === "MetaSyncDone" && [...this.dbs.values()].every((d) => d.state === "Connected");
+  }
+
+  private get node(): PNode {
+    return { ip: this.localIp, port: this.settings.port };
+  }
+
+  /** SLAVEOF ip port [force]: forget the old master, start the handshake at once. */
+  setMaster(ip: string, port: number, force: boolean): void {
+    this.removeMaster();
+    this.master = { ip, port };
+    this.state = "ShouldMetaSync";
+    this.forceFullSync = force;
+    this.attempt = 0;
+    this.schedule(0);
+  }
+
+  /** SLAVEOF NO ONE: close the replication connection at once and stop. */
+  removeMaster(): void {
+    this.epoch++;
+    this.clock.clearTimeout(this.retryTimer);
+    this.clock.clearTimeout(this.idleTimer);
+    for (const db of this.dbs.values()) this.setDb(db, "NoConnect");
+    this.state = "NoConnect";
+    this.master = undefined;
+    this.closeConn();
+  }
+
+  shutdown(): void {
+    this.removeMaster();
+  }
+
+  private closeConn(): void {
+    const c = this.conn;
+    this.conn = undefined;
+    c?.close();
+  }
+
+  private setDb(db: DbSlot, state: DbState, timeoutS?: number, onTimeout?: () => void): void {
+    this.clock.clearTimeout(db.timer);
+    db.timer =
+      timeoutS === undefined || !onTimeout ? undefined : this.clock.setTimeout(onTimeout, timeoutS * 1000);
+    db.state = state;
+    if (state !== "WaitReply") db.waiting = undefined;
+  }
+
+  private schedule(ms: number): void {
+    this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.clock.setTimeout(() => void this.metaSyncAttempt(), ms);
+  }
+
+  /** The next MetaSync attempt, paced by the retry policy. */
+  private retryLater(): void {
+    this.schedule(this.settings.retry.delayMs(++this.attempt, this.clock.rng));
+  }
+
+  /** Probe P, make sure the replication connection exists, send MetaSync, arm the retry. */
+  private async metaSyncAttempt(): Promise<void> {
+    const epoch = this.epoch;
+    const master = this.master;
+    if (this.state !== "ShouldMetaSync" || !master) return;
+    try {
+      const probe = await connect(this.clock, master.port, SLAVE_TIMERS.probeTimeoutMs);
+      this.localIp = probe.localAddress ?? this.localIp;
+      probe.destroy();
+    } catch {
+      if (epoch === this.epoch) this.retryLater();
+      return;
+    }
+    if (epoch !== this.epoch) return;
+    if (!this.conn) {
+      try {
+        this.attach(await connect(this.clock, master.port + REPL_SHIFT));
+      } catch {
+        if (epoch === this.epoch) this.retryLater();
+        return;
+      }
+      if (epoch !== this.epoch) return;
+    }
+    const pass = this.settings.masterauth();
+    this.send(req.metaSync(this.node, pass === "" ? undefined : pass));
+    this.retryLater(); // resend if the master stays silent or answers kOther
+  }
+
+  private attach(socket: import("node:net").Socket): void {
+    const conn = new FrameConn(socket, "master");
+    this.conn = conn;
+    conn.onFrame = (body) => this.onFrame(conn, body);
+    conn.onClose = () => this.onClose(conn);
+    this.touch();
+  }
+
+  private send(m: InnerRequest): void {
+    this.conn?.send(encodeRequest(m));
+    this.touch();
+  }
+
+  /** The 60 s idle close: reads and writes both count as activity. */
+  private touch(): void {
+    this.clock.clearTimeout(this.idleTimer);
+    this.idleTimer = this.clock.setTimeout(() => this.closeConnAndReset(), SLAVE_TIMERS.idleCloseS * 1000);
+  }
+
+  private closeConnAndReset(): void {
+    const c = this.conn;
+    if (c) c.close(); // onClose resets
+  }
+
+  private onClose(conn: FrameConn): void {
+    if (conn !== this.conn) return;
+    this.conn = undefined;
+    this.clock.clearTimeout(this.idleTimer);
+    if (this.state === "Error" || this.state === "NoConnect") return;
+    // Lost the master: MetaSync again, then TrySync (never a forced full sync, R27).
+    for (const db of this.dbs.values()) this.setDb(db, "NoConnect");
+    this.state = "ShouldMetaSync";
+    this.retryLater();
+  }
+
+  /** Terminal error (kError, database mismatch, replication-id mismatch): close and stop. */
+  private syncError(): void {
+    this.state = "Error";
+    this.clock.clearTimeout(this.retryTimer);
+    this.closeConn();
+  }
+
+  private onFrame(conn: FrameConn, body: Buffer): void {
+    if (conn !== this.conn) return;
+    this.touch();
+    let m: InnerResponse;
+    try {
+      m = decodeResponse(body);
+    } catch (err) {
+      if (!(err instanceof MessageError)) throw err;
+      conn.close(); // R6: reconnect, paced, instead of stopping for good
+      return;
+    }
+    if (m.type === MsgType.kMetaSync) this.onMetaSync(m);
+    else if (m.type === MsgType.kTrySync) this.onTrySync(m);
+    else if (m.type === MsgType.kDBSync) this.onDbSync(m);
+    else if (m.type === MsgType.kBinlogSync) this.onBinlogSync(m);
+  }
+
+  private onMetaSync(m: InnerResponse): void {
+    if (this.state !== "ShouldMetaSync") return;
+    if (m.code === StatusCode.kOther) return; // the scheduled retry resends on this connection
+    const ms = m.metaSync;
+    const own = new Set(this.settings.databases.map((db) => `${db}/${this.settings.dbInstanceNum}`));
+    const theirs = new Set((ms?.dbsInfo ?? []).map((d) => `${d.dbName}/${d.dbInstanceNum}`));
+    const sameDbs = own.size === theirs.size && [...own].every((x) => theirs.has(x));
+    const masterId = ms?.replicationId ?? "";
+    const localId = this.settings.replicationId();
+    if (
+      m.code !== StatusCode.kOk ||
+      !sameDbs ||
+      masterId === "" ||
+      (localId !== "" && localId !== masterId)
+    ) {
+      this.syncError(); // R20, R21, R22, R24
+      return;
+    }
+    if (localId === "") {
+      this.settings.adoptReplicationId(masterId);
+      this.forceFullSync = true;
+    }
+    this.clock.clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    this.state = "MetaSyncDone";
+    for (const db of this.dbs.values()) this.setDb(db, this.forceFullSync ? "TryDBSync" : "TryConnect");
+    this.forceFullSync = false;
+    this.runDbs();
+  }
+
+  /** Sends TrySync or DBSync for every database that needs one. */
+  private runDbs(): void {
+    if (this.state !== "MetaSyncDone") return;
+    for (const db of this.dbs.values()) {
+      if (db.state !== "TryConnect" && db.state !== "TryDBSync") continue;
+      const type = db.state === "TryConnect" ? MsgType.kTrySync : MsgType.kDBSync;
+      this.send(
+        type === MsgType.kTrySync
+          ? req.trySync(this.node, db.name, ZERO_OFFSET)
+          : req.dbSync(this.node, db.name, ZERO_OFFSET),
+      );
+      const retryAs = db.state;
+      this.setDb(db, "WaitReply", SLAVE_TIMERS.waitReplyS, () => this.retryDb(db, retryAs));
+      db.waiting = type;
+    }
+  }
+
+  private retryDb(db: DbSlot, as: "TryConnect" | "TryDBSync"): void {
+    this.setDb(db, as);
+    this.runDbs();
+  }
+
+  /** The database a reply is for, if it is waiting for exactly that reply (R35). */
+  private waitingFor(type: MsgType, dbName: string | undefined): DbSlot | undefined {
+    const db = dbName === undefined ? undefined : this.dbs.get(dbName);
+    return db && db.state === "WaitReply" && db.waiting === type ? db : undefined;
+  }
+
+  /** Connected or WaitDBSync: refreshed by any BinlogSync; silent for 20 s → TrySync again. */
+  private receiving(db: DbSlot, state: "Connected" | "WaitDBSync"): void {
+    this.setDb(db, state, SLAVE_TIMERS.recvTimeoutS, () => this.retryDb(db, "TryConnect"));
+  }
+
+  private onTrySync(m: InnerResponse): void {
+    const db = this.waitingFor(MsgType.kTrySync, m.trySync?.slot.dbName);
+    if (!db || !m.trySync) return;
+    const t = m.trySync;
+    if (m.code !== StatusCode.kOk) {
+      // R31: leave WaitReply; try again after a paced delay.
+      this.setDb(db, "TryConnect", this.settings.retry.delayMs(1, this.clock.rng) / 1000, () =>
+        this.runDbs(),
+      );
+      return;
+    }
+    if (t.replyCode === TrySyncReply.kOk && t.sessionId !== undefined) {
+      db.sessionId = t.sessionId;
+      this.send(req.binlogSync(this.node, db.name, t.sessionId, true));
+      this.receiving(db, "Connected");
+    } else if (t.replyCode === TrySyncReply.kSyncPointBePurged) {
+      this.retryDb(db, "TryDBSync");
+    } else {
+      this.setDb(db, "Error");
+    }
+  }
+
+  private onDbSync(m: InnerResponse): void {
+    const db = this.waitingFor(MsgType.kDBSync, m.dbSync?.slot.dbName);
+    if (!db || !m.dbSync) return;
+    if (m.code !== StatusCode.kOk) {
+      this.setDb(db, "Error");
+      return;
+    }
+    db.sessionId = m.dbSync.sessionId;
+    // Full sync (rsync on P+10001) is outside the reference: the database waits here.
+    this.receiving(db, "WaitDBSync");
+  }
+
+  private onBinlogSync(m: InnerResponse): void {
+    const byDb = new Map<string, NonNullable<InnerResponse["binlogSync"]>>();
+    for (const chip of m.binlogSync ?? [])
+      byDb.set(chip.slot.dbName, [...(byDb.get(chip.slot.dbName) ?? []), chip]);
+    for (const [name, chips] of byDb) {
+      const db = this.dbs.get(name);
+      if (!db || (db.state !== "Connected" && db.state !== "WaitDBSync")) continue;
+      if (chips.some((c) => c.sessionId !== db.sessionId)) {
+        this.retryDb(db, "TryConnect");
+        continue;
+      }
+      this.receiving(db, db.state);
+      const data = chips.filter((c) => c.binlog.length > 0);
+      // The reference applies no data; it acknowledges what it received.
+      const start = data[0]?.binlogOffset ?? { filenum: 0, offset: 0, term: 0, index: 0 };
+      const end = data.at(-1)?.binlogOffset ?? start;
+      this.send(req.binlogSync(this.node, name, db.sessionId!, false, start, end));
+    }
+  }
+}

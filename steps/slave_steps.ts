@@ -1,0 +1,404 @@
+/** Steps of the slave under test, its probe master, and pairs of nodes under test. */
+import { expect, Mismatch } from "../harness/check";
+import { BudgetExceeded } from "../harness/clock";
+import { infoShowsWithin, slavesWithin } from "../harness/observe";
+import { pacingViolation, timeline } from "../harness/pacing";
+import { ProbeMaster } from "../harness/probe/master";
+import { ProbeSlave } from "../harness/probe/slave";
+import { replyText } from "../harness/targets/admin";
+import type { NodeOptions, SutNode } from "../harness/targets/target";
+import { MsgType, summarize } from "../harness/wire";
+import { step } from "./support";
+import type { PikaWorld } from "./world";
+
+const slave = (w: PikaWorld) => w.node("slave");
+
+async function startSlave(w: PikaWorld, options: NodeOptions = {}): Promise<void> {
+  w.nodes.set("slave", await w.target.startNode("slave", { replicationId: w.replicationId, ...options }));
+}
+
+/** Sends SLAVEOF to the slave under test, records it in the trace, and marks the probe master. */
+async function slaveof(w: PikaWorld, ...args: string[]): Promise<string> {
+  w.mark = w.probeMaster?.mark() ?? w.mark;
+  const admin = await slave(w).admin();
+  try {
+    w.slaveofReply = replyText(await admin.call("slaveof", ...args));
+  } finally {
+    admin.close();
+  }
+  w.trace.record({
+    from: "kit",
+    to: "slave",
+    conn: "P",
+    kind: "command",
+    summary: `SLAVEOF ${args.join(" ")} -> ${w.slaveofReply}`,
+  });
+  return w.slaveofReply;
+}
+
+const since = (w: PikaWorld, type: MsgType) => w.pm.received(type, w.mark);
+const times = (w: PikaWorld, type: MsgType) => since(w, type).map((r) => r.at);
+
+/** Waits until the probe master has `n` requests of `type` since the mark. */
+async function receivedWithin(w: PikaWorld, type: MsgType, n: number, seconds: number): Promise<void> {
+  try {
+    await w.clock.within(seconds, () => since(w, type).length >= n);
+  } catch (err) {
+    if (!(err instanceof BudgetExceeded)) throw err;
+    throw new Mismatch(
+      `${n} ${MsgType[type]} at the probe master within ${seconds} s`,
+      `${since(w, type).length} received; SLAVEOF answered ${w.slaveofReply ?? "(not sent)"}`,
+    );
+  }
+}
+
+/** Waits for one request of `type` per database and checks the node and offset they carry. */
+async function perDatabase(
+  w: PikaWorld,
+  type: MsgType.kTrySync | MsgType.kDBSync,
+  dbs: string,
+  seconds: number,
+  offset: string,
+): Promise<void> {
+  const want = dbs.split(/,\s*/);
+  const key = type === MsgType.kTrySync ? "trySync" : "dbSync";
+  const got = () => since(w, type).map((r) => r.msg?.[key]);
+  try {
+    await w.clock.within(seconds, () => want.every((db) => got().some((x) => x?.slot.dbName === db)));
+  } catch (err) {
+    if (!(err instanceof BudgetExceeded)) throw err;
+    throw new Mismatch(
+      `${MsgType[type]} for ${want.join(", ")} within ${seconds} s`,
+      `received for: ${
+        got()
+          .map((x) => x?.slot.dbName)
+          .join(", ") || "none"
+      }`,
+    );
+  }
+  const announced = w.pm.received(MsgType.kMetaSync).at(-1)?.msg?.metaSync?.node;
+  for (const x of got()) {
+    const ok =
+      x?.node.ip === announced?.ip &&
+      x?.node.port === announced?.port &&
+      `${x?.binlogOffset.filenum}:${x?.binlogOffset.offset}` === offset;
+    expect(
+      ok,
+      `${MsgType[type]} from the node MetaSync announced (${announced?.ip}:${announced?.port}) at offset ${offset}`,
+      () => `${x?.node.ip}:${x?.node.port} at ${x?.binlogOffset.filenum}:${x?.binlogOffset.offset}`,
+    );
+  }
+  const counts = want.map((db) => got().filter((x) => x?.slot.dbName === db).length);
+  expect(
+    counts.every((c) => c === 1),
+    `one ${MsgType[type]} per database`,
+    `${counts.join(", ")} for ${want.join(", ")}`,
+  );
+}
+
+// --- Given -------------------------------------------------------------------------------
+
+step("a slave under test", function () {
+  return startSlave(this);
+});
+
+step("a slave under test with masterauth {string}", function (masterauth: string) {
+  return startSlave(this, { masterauth });
+});
+
+step("a slave under test with {int} databases", function (databases: number) {
+  return startSlave(this, { databases });
+});
+
+step("a slave under test with {int} databases and an empty replication-id", function (databases: number) {
+  return startSlave(this, { databases, replicationId: "" });
+});
+
+step("a probe master", async function () {
+  const options = slave(this).options;
+  this.probeMaster = await ProbeMaster.start(this.clock, this.trace, {
+    port: await this.target.allocatePort(),
+    databases: options.databases ?? 1,
+    dbInstanceNum: options.dbInstanceNum ?? 3,
+    replicationId: this.replicationId,
+    runId: this.clock.rng.hex(40),
+  });
+  const pm = this.probeMaster;
+  this.defer(() => pm.close());
+});
+
+step("the probe master answers MetaSync with kError", function () {
+  this.pm.defaultMetaSync = { kind: "error" };
+});
+
+step("the probe master answers MetaSync with kOther {int} times, then kOk", function (n: number) {
+  this.pm.metaSyncScript.push(...Array.from({ length: n }, () => ({ kind: "other" }) as const));
+});
+
+step(
+  "the probe master answers MetaSync with kOk listing {word} with db_instance_num {int}",
+  function (db: string, n: number) {
+    this.pm.defaultMetaSync = { kind: "ok", dbs: [{ dbName: db, slotNum: 1, dbInstanceNum: n }] };
+  },
+);
+
+step("the probe master answers MetaSync with kOk and another replication_id", function () {
+  this.pm.defaultMetaSync = { kind: "ok", replicationId: this.clock.rng.hex(50) };
+});
+
+step("the probe master answers MetaSync with kOk and an empty replication_id", function () {
+  this.pm.defaultMetaSync = { kind: "ok", replicationId: "" };
+});
+
+step("the probe master answers MetaSync with an undecodable frame, then kOk", function () {
+  this.pm.metaSyncScript.push({ kind: "garbage" });
+});
+
+step("the probe master does not answer MetaSync", function () {
+  this.pm.defaultMetaSync = { kind: "silence" };
+});
+
+step("the probe master resets every connection to its replication port", function () {
+  this.pm.resetReplConnections = true;
+});
+
+step("the probe master refuses connections on P", function () {
+  return this.pm.closeP();
+});
+
+step(
+  "a probe slave of the slave under test, registered on connection {word}",
+  async function (label: string) {
+    this.probe = new ProbeSlave(this.clock, this.trace, slave(this).replPort, {
+      ip: "127.0.0.1",
+      port: 40000,
+    });
+    await this.probe.register(label);
+  },
+);
+
+step("the slave under test is linked to the probe master", async function () {
+  expect(
+    (await slaveof(this, "127.0.0.1", String(this.pm.port))) === "OK",
+    "SLAVEOF answered OK",
+    this.slaveofReply ?? "",
+  );
+  await infoShowsWithin(this.clock, slave(this), 5, "master_link_status", "up");
+});
+
+step("a master and a slave under test sharing one replication_id", async function () {
+  this.nodes.set("master", await this.target.startNode("master", { replicationId: this.replicationId }));
+  await startSlave(this);
+});
+
+// --- When --------------------------------------------------------------------------------
+
+step("the slave under test is told SLAVEOF the probe master", async function () {
+  await slaveof(this, "127.0.0.1", String(this.pm.port));
+});
+
+step("the slave under test is told SLAVEOF the probe master with force", async function () {
+  await slaveof(this, "127.0.0.1", String(this.pm.port), "force");
+});
+
+step("the slave under test is told SLAVEOF the master under test", async function () {
+  await slaveof(this, this.master.host, String(this.master.port));
+});
+
+step("the slave under test is told SLAVEOF NO ONE", async function () {
+  await slaveof(this, "no", "one");
+});
+
+step("the slave under test is told SLAVEOF its own address", async function () {
+  await slaveof(this, "127.0.0.1", String(slave(this).port));
+});
+
+step("the probe master drops the replication connection", function () {
+  this.mark = this.pm.mark();
+  this.pm.dropConnections();
+});
+
+step("the probe master accepts connections on P again", async function () {
+  this.mark = this.pm.mark();
+  await this.pm.openP();
+});
+
+// --- Then --------------------------------------------------------------------------------
+
+step("the probe master receives MetaSync within {float} s", function (s: number) {
+  return receivedWithin(this, MsgType.kMetaSync, 1, s);
+});
+
+step("the probe master receives a new MetaSync within {float} s", function (s: number) {
+  return receivedWithin(this, MsgType.kMetaSync, 1, s);
+});
+
+step(
+  "the probe master receives a new TrySync for {word} within {float} s",
+  async function (db: string, s: number) {
+    await receivedWithin(this, MsgType.kTrySync, 1, s);
+    const got = since(this, MsgType.kTrySync).map((r) => r.msg?.trySync?.slot.dbName);
+    expect(got.includes(db), `TrySync for ${db}`, got.join(", "));
+  },
+);
+
+step("the probe master receives {int} MetaSync within {float} s", function (n: number, s: number) {
+  return receivedWithin(this, MsgType.kMetaSync, n, s);
+});
+
+step("the MetaSync announces ip {word} and the slave's port, without auth", function (ip: string) {
+  const ms = since(this, MsgType.kMetaSync)[0]?.msg?.metaSync;
+  const port = slave(this).port;
+  expect(
+    ms?.node.ip === ip && ms.node.port === port && ms.auth === undefined,
+    `MetaSync from ${ip}:${port} without auth`,
+    () => summarize(since(this, MsgType.kMetaSync)[0].msg!),
+  );
+});
+
+step(
+  "the MetaSync announces ip {word} and the slave's port, with auth {string}",
+  function (ip: string, auth: string) {
+    const ms = since(this, MsgType.kMetaSync)[0]?.msg?.metaSync;
+    const port = slave(this).port;
+    // The auth value is compared, never printed.
+    expect(
+      ms?.node.ip === ip && ms.node.port === port && ms.auth === auth,
+      `MetaSync from ${ip}:${port} with the configured masterauth`,
+      () =>
+        `${ms?.node.ip}:${ms?.node.port}, auth ${ms?.auth === undefined ? "absent" : ms.auth === auth ? "matching" : "different"}`,
+    );
+  },
+);
+
+step(
+  "the probe master receives TrySync for {} within {float} s, from the announced node at offset {word}",
+  function (dbs: string, s: number, offset: string) {
+    return perDatabase(this, MsgType.kTrySync, dbs, s, offset);
+  },
+);
+
+step(
+  "the probe master receives DBSync for {} within {float} s, from the announced node at offset {word}",
+  function (dbs: string, s: number, offset: string) {
+    return perDatabase(this, MsgType.kDBSync, dbs, s, offset);
+  },
+);
+
+step("the probe master receives no {word}", function (type: string) {
+  const t = MsgType[`k${type}` as keyof typeof MsgType];
+  expect(since(this, t).length === 0, `no ${type}`, `${since(this, t).length} ${type}`);
+});
+
+step("the probe master receives no further MetaSync during {float} s", async function (s: number) {
+  const before = this.pm.received(MsgType.kMetaSync).length;
+  await this.clock.during(s);
+  const after = this.pm.received(MsgType.kMetaSync).length;
+  expect(after === before, `no MetaSync during ${s} s`, `${after - before} MetaSync`);
+});
+
+step("the probe master receives no MetaSync during {float} s", async function (s: number) {
+  await this.clock.during(s);
+  expect(
+    since(this, MsgType.kMetaSync).length === 0,
+    `no MetaSync during ${s} s`,
+    `${since(this, MsgType.kMetaSync).length} MetaSync`,
+  );
+});
+
+step(
+  "the MetaSync attempts came on one connection, each {float} s to {float} s after the previous one",
+  function (min: number, max: number) {
+    const reqs = since(this, MsgType.kMetaSync);
+    const conns = new Set(reqs.map((r) => r.conn));
+    expect(conns.size === 1, "every MetaSync on the same connection", `connections ${[...conns].join(", ")}`);
+    const bad = pacingViolation(times(this, MsgType.kMetaSync), min, max);
+    expect(
+      !bad,
+      `attempts ${min} s to ${max} s apart`,
+      () => `${bad}; attempts at ${timeline(times(this, MsgType.kMetaSync), reqs[0].at)}`,
+    );
+  },
+);
+
+step(
+  "during {float} s the probe master receives at least {int} MetaSync, each {float} s to {float} s after the previous one",
+  async function (s: number, n: number, min: number, max: number) {
+    const start = this.clock.now();
+    await this.clock.during(s);
+    const ts = times(this, MsgType.kMetaSync);
+    const bad = pacingViolation(ts, min, max, this.clock.now());
+    expect(
+      ts.length >= n && !bad,
+      `at least ${n} MetaSync in ${s} s, ${min} s to ${max} s apart`,
+      () => `${bad ?? `${ts.length} attempt(s)`}; at ${timeline(ts, start)}`,
+    );
+  },
+);
+
+step(
+  "during {float} s the probe master sees at least {int} replication connections, each {float} s to {float} s after the previous one",
+  async function (s: number, n: number, min: number, max: number) {
+    const start = this.clock.now();
+    await this.clock.during(s);
+    const ts = this.pm.connections.slice(this.mark.connections).map((c) => c.openedAt);
+    const bad = pacingViolation(ts, min, max, this.clock.now());
+    expect(
+      ts.length >= n && !bad,
+      `at least ${n} connection attempts in ${s} s, ${min} s to ${max} s apart`,
+      () => `${bad ?? `${ts.length} attempt(s)`}; at ${timeline(ts, start)}`,
+    );
+  },
+);
+
+step(
+  "the probe master receives a new MetaSync on a new connection within {float} s",
+  async function (s: number) {
+    const first = since(this, MsgType.kMetaSync)[0]?.conn;
+    try {
+      await this.clock.within(s, () => since(this, MsgType.kMetaSync).some((r) => r.conn !== first));
+    } catch (err) {
+      if (!(err instanceof BudgetExceeded)) throw err;
+      throw new Mismatch(
+        `a MetaSync on a connection other than ${first} within ${s} s`,
+        `MetaSync on ${since(this, MsgType.kMetaSync)
+          .map((r) => r.conn)
+          .join(", ")}`,
+      );
+    }
+  },
+);
+
+step("the slave closes its replication connection within {float} s", async function (s: number) {
+  const open = this.pm.connections.slice(0, this.mark.connections).filter((c) => c.closedAt === undefined);
+  try {
+    await this.clock.within(s, () => open.every((c) => c.closedAt !== undefined));
+  } catch (err) {
+    if (!(err instanceof BudgetExceeded)) throw err;
+    throw new Mismatch(
+      `the replication connection closed within ${s} s of SLAVEOF NO ONE`,
+      `still open: ${open
+        .filter((c) => c.closedAt === undefined)
+        .map((c) => c.label)
+        .join(", ")}`,
+    );
+  }
+});
+
+step("SLAVEOF is answered {string}", function (text: string) {
+  expect(this.slaveofReply === text, `SLAVEOF answered "${text}"`, `"${this.slaveofReply ?? "(not sent)"}"`);
+});
+
+step("within {float} s INFO on the slave shows {word}", function (s: number, kv: string) {
+  const i = kv.indexOf(":");
+  return infoShowsWithin(this.clock, slave(this), s, kv.slice(0, i), kv.slice(i + 1));
+});
+
+step("within {float} s INFO on the slave shows the probe master's ReplicationID", function (s: number) {
+  return infoShowsWithin(this.clock, slave(this), s, "ReplicationID", this.pm.options.replicationId);
+});
+
+step("within {float} s INFO on the master lists exactly the slave under test", function (s: number) {
+  const n: SutNode = slave(this);
+  return slavesWithin(this.clock, this.master, s, [`127.0.0.1:${n.port}`]);
+});
