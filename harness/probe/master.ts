@@ -209,48 +209,39 @@ export class ProbeMaster {
 
   private answerMetaSync(mc: MasterConn): void {
     const a = this.metaSyncScript.shift() ?? this.defaultMetaSync;
-    switch (a.kind) {
-      case "ok":
-        return this.send(
-          mc,
-          res.metaSyncOk(
-            a.dbs ?? this.dbs,
-            this.options.runId,
-            a.replicationId ?? this.options.replicationId,
-          ),
-        );
-      case "other":
-        return this.send(mc, res.status(MsgType.kMetaSync, StatusCode.kOther, "Slave AlreadyExist"));
-      case "error":
-        return this.send(
-          mc,
-          res.status(
-            MsgType.kMetaSync,
-            StatusCode.kError,
-            a.reply ?? "Auth with master error, Invalid masterauth",
-          ),
-        );
-      case "close":
-        this.trace.record({
-          from: "probe-master",
-          to: "slave",
-          conn: mc.label,
-          kind: "close",
-          summary: "probe master closes",
-        });
-        return mc.conn.close();
-      case "garbage":
-        this.trace.record({
-          from: "probe-master",
-          to: "slave",
-          conn: mc.label,
-          kind: "raw",
-          summary: "undecodable frame",
-        });
-        return mc.conn.send(Buffer.from("ffffffffffff", "hex"));
-      case "silence":
-        return;
-    }
+    const o = this.options;
+    if (a.kind === "ok")
+      this.send(mc, res.metaSyncOk(a.dbs ?? this.dbs, o.runId, a.replicationId ?? o.replicationId));
+    else if (a.kind === "other")
+      this.send(mc, res.status(MsgType.kMetaSync, StatusCode.kOther, "Slave AlreadyExist"));
+    else if (a.kind === "error")
+      this.send(
+        mc,
+        res.status(
+          MsgType.kMetaSync,
+          StatusCode.kError,
+          a.reply ?? "Auth with master error, Invalid masterauth",
+        ),
+      );
+    else if (a.kind === "close") {
+      this.trace.record({
+        from: "probe-master",
+        to: "slave",
+        conn: mc.label,
+        kind: "close",
+        summary: "probe master closes",
+      });
+      mc.conn.close();
+    } else if (a.kind === "garbage") {
+      this.trace.record({
+        from: "probe-master",
+        to: "slave",
+        conn: mc.label,
+        kind: "raw",
+        summary: "undecodable frame",
+      });
+      mc.conn.send(Buffer.from("ffffffffffff", "hex"));
+    } // "silence": no answer
   }
 
   /** Closes every replication connection (the slave loses its master). */
