@@ -226,7 +226,15 @@ export class ProbeSlave {
   /** Opens connection `label` to the master's P+2000. */
   async connect(label: string): Promise<ProbeConnection> {
     if (this.connections.has(label)) throw new Error(`probe connection ${label} already exists`);
-    const socket = await connect(this.clock, this.replPort);
+    let socket: import("node:net").Socket;
+    try {
+      socket = await connect(this.clock, this.replPort);
+    } catch (err) {
+      throw new Mismatch(
+        `the master accepts a connection on its replication port ${this.replPort}`,
+        (err as Error).message,
+      );
+    }
     const c = new ProbeConnection(label, new FrameConn(socket, label), this);
     this.connections.set(label, c);
     this.trace.record({

@@ -42,12 +42,13 @@ export class PikaConf {
     return n;
   }
 
-  /** Sets a key in memory. */
+  /** Sets a key in memory; a new key goes after the last line, before the final newline. */
   set(key: string, value: string): void {
     const i = this.find(key);
     const line = `${key} : ${value}`;
-    if (i < 0) this.lines.push(line);
-    else this.lines[i] = line;
+    if (i >= 0) this.lines[i] = line;
+    else if (this.lines.at(-1) === "") this.lines.splice(this.lines.length - 1, 0, line);
+    else this.lines.push(line);
   }
 
   /** Sets a key and rewrites the file, as Pika's config rewrite does. */

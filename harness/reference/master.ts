@@ -27,6 +27,7 @@ import {
   StatusCode,
   TrySyncReply,
 } from "../wire";
+import type { Behaviour } from "./behaviour";
 
 /** Pika's timers (seconds): ping interval, per-database receive timeout, connection read-idle close. */
 export const MASTER_TIMERS = { pingS: 2, recvTimeoutS: 20, idleCloseS: 180 };
@@ -40,8 +41,11 @@ export interface MasterSettings {
   dbInstanceNum: number;
   runId: string;
   requirepass(): string;
-  /** The replication id, generated and persisted at the first kOk when empty. */
-  replicationId(): string;
+  /** The replication id, generated and persisted at the first kOk when empty (or always, when `fresh`). */
+  replicationId(fresh: boolean): string;
+  behaviour: Behaviour;
+  /** Called where a buggy variant crashes; the node stops at once. */
+  crash(reason: string): void;
 }
 
 interface ReplConn {
@@ -79,6 +83,8 @@ export class MasterSide {
   private readonly sessions = new Map<string, Map<string, SlaveNode>>();
   private readonly sessionCounters = new Map<string, number>();
   private readonly conns = new Set<ReplConn>();
+  /** Where pings for an ip:port go (Pika's connection map). Conformant: the SlaveItem's connection. */
+  private readonly routes = new Map<string, ReplConn>();
   private nextFd = 1;
   /** The master's own binlog position: the reference keeps no data, so it stays at 0:0. */
   readonly binlogOffset: BinlogOffset = { filenum: 0, offset: 0 };
@@ -149,7 +155,8 @@ export class MasterSide {
   private onClose(rc: ReplConn): void {
     this.clock.clearTimeout(rc.idle);
     this.conns.delete(rc);
-    if (rc.slaveKey) this.unregister(rc.slaveKey, rc);
+    for (const [key, r] of this.routes) if (r === rc) this.routes.delete(key);
+    if (rc.slaveKey && this.settings.behaviour.removeOnClose) this.unregister(rc.slaveKey, rc);
   }
 
   /** Removes the SlaveItem `key` if `rc` holds it, with its per-database sessions (R29). */
@@ -165,52 +172,55 @@ export class MasterSide {
   }
 
   private metaSync(rc: ReplConn, m: InnerRequest): void {
-    const ms = m.metaSync;
-    if (!ms || ms.node.ip === "" || ms.node.port <= 0) {
+    const b = this.settings.behaviour;
+    const node = m.metaSync?.node ?? { ip: "", port: 0 };
+    if (b.requireNode && (node.ip === "" || node.port <= 0)) {
       this.send(rc, res.status(MsgType.kMetaSync, StatusCode.kError, "MetaSync without a slave node"));
       return;
     }
     const pass = this.settings.requirepass();
-    if (pass !== "" && ms.auth !== pass) {
+    if (b.checkAuth && pass !== "" && m.metaSync?.auth !== pass) {
       this.send(rc, res.status(MsgType.kMetaSync, StatusCode.kError, AUTH_ERROR));
       return;
     }
-    const key = keyOf(ms.node);
+    const key = node.ip === "" ? "" : keyOf(node);
+    if (b.routeOnEveryMetaSync) this.routes.set(key, rc);
     // One connection holds at most one registration.
-    if (rc.slaveKey && rc.slaveKey !== key) this.unregister(rc.slaveKey, rc);
+    if (rc.slaveKey !== undefined && rc.slaveKey !== key) this.unregister(rc.slaveKey, rc);
     const existing = this.slaves.get(key);
-    if (existing && existing.conn !== rc) {
+    if (existing && b.duplicateMetaSync !== "rebind" && b.duplicateMetaSync !== "kOkKeepOld") {
+      const code = b.duplicateMetaSync === "kOther" ? StatusCode.kOther : StatusCode.kError;
+      this.send(rc, res.status(MsgType.kMetaSync, code, "Slave AlreadyExist"));
+      return;
+    }
+    if (existing && existing.conn !== rc && b.duplicateMetaSync === "rebind") {
       // R14: rebind to the newest connection; the old one goes, with its sessions.
       const old = existing.conn;
       this.unregister(key, old);
       old.conn.close();
     }
     if (!this.slaves.has(key)) {
-      this.slaves.set(key, {
-        key,
-        ip: ms.node.ip,
-        port: ms.node.port,
-        conn: rc,
-        createdAt: this.clock.now(),
-      });
+      this.slaves.set(key, { key, ip: node.ip, port: node.port, conn: rc, createdAt: this.clock.now() });
       rc.slaveKey = key;
     }
+    this.routes.set(key, rc);
     const s = this.settings;
     const dbs = s.databases.map((dbName) => ({ dbName, slotNum: 1, dbInstanceNum: s.dbInstanceNum }));
-    this.send(rc, res.metaSyncOk(dbs, s.runId, s.replicationId()));
+    this.send(rc, res.metaSyncOk(dbs, s.runId, s.replicationId(b.regenerateReplicationId)));
   }
 
   /** The registered SlaveItem that `rc` holds for `node`, or undefined (R11, R36). */
-  private registered(rc: ReplConn, node: PNode | undefined): SlaveItem | undefined {
-    if (!node) return undefined;
-    const item = this.slaves.get(keyOf(node));
-    return item && item.conn === rc ? item : undefined;
+  private registered(rc: ReplConn, node: PNode | undefined): boolean {
+    if (!node) return false;
+    if (!this.settings.behaviour.requireRegistration) return true;
+    return this.slaves.get(keyOf(node))?.conn === rc;
   }
 
-  private session(db: string, key: string): SlaveNode {
+  private session(rc: ReplConn, db: string, key: string): SlaveNode {
     const nodes = this.sessions.get(db)!;
     let n = nodes.get(key);
     if (!n) {
+      this.routes.set(key, rc);
       const sessionId = this.sessionCounters.get(db)!;
       this.sessionCounters.set(db, sessionId + 1);
       n = { db, key, sessionId, state: "NotSync", lastRecv: this.clock.now() };
@@ -235,11 +245,11 @@ export class MasterSide {
     n.timeout = this.clock.setTimeout(() => this.dropSession(n), MASTER_TIMERS.recvTimeoutS * 1000);
   }
 
-  /** Pings go to the connection that holds the SlaveItem (R16), every 2 s. */
+  /** Pings go every 2 s to the route of the slave: the connection that holds its SlaveItem (R16). */
   private schedulePing(n: SlaveNode): void {
     n.ping = this.clock.setTimeout(() => {
-      const item = this.slaves.get(n.key);
-      if (item) this.send(item.conn, res.ping(n.db, n.sessionId));
+      const route = this.routes.get(n.key);
+      if (route) this.send(route, res.ping(n.db, n.sessionId));
       this.schedulePing(n);
     }, MASTER_TIMERS.pingS * 1000);
   }
@@ -265,19 +275,23 @@ export class MasterSide {
       this.send(rc, res.trySync(db, TrySyncReply.kSyncPointLarger, this.binlogOffset));
       return;
     }
-    const n = this.session(db, keyOf(t.node));
+    const n = this.session(rc, db, keyOf(t.node));
     this.send(rc, res.trySync(db, TrySyncReply.kOk, this.binlogOffset, n.sessionId));
   }
 
   private dbSync(rc: ReplConn, m: InnerRequest): void {
     const d = m.dbSync;
     const db = d?.slot.dbName ?? "";
+    if (!this.sessions.has(db) && this.settings.behaviour.crashOnUnknownDb) {
+      this.settings.crash(`null dereference in DBSync for database "${db}"`);
+      return;
+    }
     if (!d || !this.registered(rc, d.node) || !this.sessions.has(db)) {
       const reply = !d || !this.registered(rc, d.node) ? "MetaSync first" : "DB not found";
       this.send(rc, { ...res.dbSync(db, -1, StatusCode.kError), reply });
       return;
     }
-    const n = this.session(db, keyOf(d.node));
+    const n = this.session(rc, db, keyOf(d.node));
     n.state = "DbSync";
     this.send(rc, res.dbSync(db, n.sessionId));
   }
@@ -305,6 +319,10 @@ export class MasterSide {
     }
     const r = list[0];
     const me = { ip: this.settings.host, port: this.settings.port };
+    if (!this.sessions.has(r.slot.dbName) && this.settings.behaviour.crashOnUnknownDb) {
+      this.settings.crash(`null dereference in RemoveSlaveNode for database "${r.slot.dbName}"`);
+      return;
+    }
     if (!this.sessions.has(r.slot.dbName)) {
       this.send(rc, {
         ...res.removeSlaveNode(me, r.slot.dbName),

@@ -6,10 +6,10 @@
 import type { Socket } from "node:net";
 import type { Clock } from "../clock";
 import { Listener, LOOPBACK, REPL_SHIFT } from "../net";
+import { type Behaviour, CONFORMANT } from "./behaviour";
 import type { PikaConf } from "./conf";
 import { MasterSide } from "./master";
 import { encodeReply, type Reply, RespParser } from "./resp";
-import { jitterBackoff, type RetryPolicy } from "./retry";
 import { type DbState, SlaveSide } from "./slave";
 
 /** The pika_version the reference reports in INFO server. */
@@ -21,13 +21,17 @@ export class ReferenceNode {
   readonly runId: string;
   master!: MasterSide;
   slave!: SlaveSide;
+  /** Why the node crashed (a variant's deliberate crash); undefined while it runs. */
+  crashed: string | undefined;
+  /** Called after a crash; the reference server exits abruptly here. */
+  onCrash: (reason: string) => void = () => {};
   private listeners: Listener[] = [];
   private started = false;
 
   constructor(
     readonly conf: PikaConf,
     readonly clock: Clock,
-    private readonly retry: RetryPolicy = jitterBackoff,
+    readonly behaviour: Behaviour = CONFORMANT,
   ) {
     this.port = conf.int("port", 9221, 1, 65535 - REPL_SHIFT);
     const n = conf.int("databases", 1, 1, 8);
@@ -48,9 +52,9 @@ export class ReferenceNode {
   }
 
   /** The replication id; a master generates and persists one when it has none (R13). */
-  private replicationId(): string {
+  private replicationId(fresh = false): string {
     let id = this.conf.get("replication-id") ?? "";
-    if (id === "") {
+    if (id === "" || fresh) {
       id = this.clock.rng.hex(50);
       this.conf.rewrite("replication-id", id);
     }
@@ -66,7 +70,9 @@ export class ReferenceNode {
       dbInstanceNum: this.conf.int("db-instance-num", 3, 1),
       runId: this.runId,
       requirepass: () => this.requirepass(),
-      replicationId: () => this.replicationId(),
+      replicationId: (fresh) => this.replicationId(fresh),
+      behaviour: this.behaviour,
+      crash: (reason) => this.crash(reason),
     });
     this.slave = new SlaveSide(this.clock, {
       port: this.port,
@@ -75,7 +81,7 @@ export class ReferenceNode {
       masterauth: () => this.conf.get("masterauth") ?? "",
       replicationId: () => this.conf.get("replication-id") ?? "",
       adoptReplicationId: (id) => this.conf.rewrite("replication-id", id),
-      retry: this.retry,
+      behaviour: this.behaviour,
     });
     try {
       this.listeners.push(await Listener.open(this.clock, this.port, (s) => this.serveResp(s)));
@@ -91,6 +97,15 @@ export class ReferenceNode {
       if (!m) throw new Error(`pika.conf: slaveof must be ip:port, got "${slaveof}"`);
       this.slave.setMaster(m[1], Number(m[2]), false);
     }
+  }
+
+  /** Stops everything at once, as a crashed process would. */
+  private crash(reason: string): void {
+    this.crashed = reason;
+    for (const l of this.listeners) void l.close();
+    this.slave.shutdown();
+    this.master.shutdown();
+    this.onCrash(reason);
   }
 
   async stop(): Promise<void> {
@@ -203,7 +218,8 @@ export class ReferenceNode {
     const current = this.slave.master;
     const same = current !== undefined && current.ip === ip && current.port === port;
     // The same master is a no-op while the link is healthy; from Error it restarts (#1178).
-    if (same && !force && this.slave.state !== "Error") return { simple: "OK" };
+    const restart = this.slave.state === "Error" && this.behaviour.sameMasterRestarts;
+    if (same && !force && !restart) return { simple: "OK" };
     this.slave.setMaster(ip, port, force);
     this.conf.set("slaveof", `${ip}:${port}`);
     return { simple: "OK" };

@@ -27,7 +27,7 @@ import {
   TrySyncReply,
   ZERO_OFFSET,
 } from "../wire";
-import type { RetryPolicy } from "./retry";
+import type { Behaviour } from "./behaviour";
 
 export type ReplState = "NoConnect" | "ShouldMetaSync" | "MetaSyncDone" | "Error";
 export type DbState =
@@ -50,7 +50,7 @@ export interface SlaveSettings {
   masterauth(): string;
   replicationId(): string;
   adoptReplicationId(id: string): void;
-  retry: RetryPolicy;
+  behaviour: Behaviour;
 }
 
 interface DbSlot {
@@ -136,7 +136,7 @@ export class SlaveSide {
 
   /** The next MetaSync attempt, paced by the retry policy. */
   private retryLater(): void {
-    this.schedule(this.settings.retry.delayMs(++this.attempt, this.clock.rng));
+    this.schedule(this.settings.behaviour.retry.delayMs(++this.attempt, this.clock.rng));
   }
 
   /** Probe P, make sure the replication connection exists, send MetaSync, arm the retry. */
@@ -199,6 +199,7 @@ export class SlaveSide {
     // Lost the master: MetaSync again, then TrySync (never a forced full sync, R27).
     for (const db of this.dbs.values()) this.setDb(db, "NoConnect");
     this.state = "ShouldMetaSync";
+    this.forceFullSync = this.settings.behaviour.forceFullSyncOnReconnect;
     this.retryLater();
   }
 
@@ -217,7 +218,9 @@ export class SlaveSide {
       m = decodeResponse(body);
     } catch (err) {
       if (!(err instanceof MessageError)) throw err;
-      conn.close(); // R6: reconnect, paced, instead of stopping for good
+      if (this.settings.behaviour.reconnectOnBadFrame)
+        conn.close(); // R6: reconnect, paced
+      else this.syncError();
       return;
     }
     if (m.type === MsgType.kMetaSync) this.onMetaSync(m);
@@ -228,19 +231,21 @@ export class SlaveSide {
 
   private onMetaSync(m: InnerResponse): void {
     if (this.state !== "ShouldMetaSync") return;
-    if (m.code === StatusCode.kOther) return; // the scheduled retry resends on this connection
+    const b = this.settings.behaviour;
+    if (m.code === StatusCode.kOther) {
+      // The scheduled retry resends on this connection.
+      if (!b.retryAfterOther) this.clock.clearTimeout(this.retryTimer);
+      return;
+    }
     const ms = m.metaSync;
     const own = new Set(this.settings.databases.map((db) => `${db}/${this.settings.dbInstanceNum}`));
     const theirs = new Set((ms?.dbsInfo ?? []).map((d) => `${d.dbName}/${d.dbInstanceNum}`));
     const sameDbs = own.size === theirs.size && [...own].every((x) => theirs.has(x));
     const masterId = ms?.replicationId ?? "";
     const localId = this.settings.replicationId();
-    if (
-      m.code !== StatusCode.kOk ||
-      !sameDbs ||
-      masterId === "" ||
-      (localId !== "" && localId !== masterId)
-    ) {
+    if (m.code === StatusCode.kOk && sameDbs && masterId === "" && !b.emptyReplicationIdIsError) return; // retried
+    const idClash = localId !== "" && localId !== masterId && b.stopOnReplicationIdMismatch;
+    if (m.code !== StatusCode.kOk || !sameDbs || masterId === "" || idClash) {
       this.syncError(); // R20, R21, R22, R24
       return;
     }
@@ -268,7 +273,8 @@ export class SlaveSide {
           : req.dbSync(this.node, db.name, ZERO_OFFSET),
       );
       const retryAs = db.state;
-      this.setDb(db, "WaitReply", SLAVE_TIMERS.waitReplyS, () => this.retryDb(db, retryAs));
+      const timeout = this.settings.behaviour.waitReplyTimeout ? SLAVE_TIMERS.waitReplyS : undefined;
+      this.setDb(db, "WaitReply", timeout, () => this.retryDb(db, retryAs));
       db.waiting = type;
     }
   }
@@ -294,10 +300,10 @@ export class SlaveSide {
     if (!db || !m.trySync) return;
     const t = m.trySync;
     if (m.code !== StatusCode.kOk) {
-      // R31: leave WaitReply; try again after a paced delay.
-      this.setDb(db, "TryConnect", this.settings.retry.delayMs(1, this.clock.rng) / 1000, () =>
-        this.runDbs(),
-      );
+      // R31: leave WaitReply and try again after a paced delay (Pika waits for ever).
+      const b = this.settings.behaviour;
+      if (b.waitReplyTimeout)
+        this.setDb(db, "TryConnect", b.retry.delayMs(1, this.clock.rng) / 1000, () => this.runDbs());
       return;
     }
     if (t.replyCode === TrySyncReply.kOk && t.sessionId !== undefined) {

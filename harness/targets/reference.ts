@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { type Clock, Rng, VirtualClock } from "../clock";
 import { LOOPBACK, ports, REPL_SHIFT } from "../net";
+import { type Behaviour, CONFORMANT } from "../reference/behaviour";
 import { PikaConf } from "../reference/conf";
 import { ReferenceNode } from "../reference/node";
 import { Admin } from "./admin";
@@ -48,6 +49,7 @@ class ReferenceSutNode implements SutNode {
     readonly options: NodeOptions,
     private readonly confPath: string,
     private readonly clock: Clock,
+    private readonly behaviour: Behaviour,
   ) {}
 
   get replPort(): number {
@@ -60,7 +62,7 @@ class ReferenceSutNode implements SutNode {
   }
 
   async start(): Promise<void> {
-    const node = new ReferenceNode(PikaConf.load(this.confPath), this.clock);
+    const node = new ReferenceNode(PikaConf.load(this.confPath), this.clock, this.behaviour);
     await node.start();
     this.node = node;
   }
@@ -95,7 +97,7 @@ class ReferenceSutNode implements SutNode {
   }
 
   died(): string | undefined {
-    return undefined; // in-process nodes cannot die on their own; a thrown error fails the step
+    return this.node?.crashed && `crashed: ${this.node.crashed}`;
   }
 
   logs(): string {
@@ -109,7 +111,10 @@ export class ReferenceTarget implements Target {
   private readonly nodes: ReferenceSutNode[] = [];
   private readonly dir: string;
 
-  constructor(seed: number) {
+  constructor(
+    seed: number,
+    private readonly behaviour: Behaviour = CONFORMANT,
+  ) {
     this.clock = new VirtualClock(new Rng(seed));
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "pika-conformance-ref-"));
   }
@@ -124,7 +129,7 @@ export class ReferenceTarget implements Target {
     fs.mkdirSync(dir, { recursive: true });
     const confPath = path.join(dir, "pika.conf");
     fs.writeFileSync(confPath, PikaConf.render(confKeys(port, dir, options)));
-    const node = new ReferenceSutNode(name, port, options, confPath, this.clock);
+    const node = new ReferenceSutNode(name, port, options, confPath, this.clock, this.behaviour);
     await node.start();
     this.nodes.push(node);
     return node;

@@ -2,6 +2,7 @@
  * Target selection from the environment, read in one place. A bad setting stops the run with
  * one actionable paragraph.
  */
+import { behaviourOf } from "../reference/behaviour";
 import { ReferenceTarget } from "./reference";
 import type { Target } from "./target";
 
@@ -28,7 +29,7 @@ export function targetKind(env: NodeJS.ProcessEnv = process.env): TargetKind {
 /** A fresh target for one scenario. */
 export function createTarget(seed: number, env: NodeJS.ProcessEnv = process.env): Target {
   const kind = targetKind(env);
-  if (kind === "reference") return new ReferenceTarget(seed);
+  if (kind === "reference") return new ReferenceTarget(seed, behaviourOf(env.PIKA_REFERENCE_VARIANT));
   throw new ConfigError(
     `PIKA_TARGET=${kind} is not available in this version of the kit yet: only the embedded reference target runs. ` +
       "Unset PIKA_TARGET to run against the reference node.",

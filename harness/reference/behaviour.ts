@@ -1,0 +1,165 @@
+/**
+ * What the reference node does where implementations differ. The conformant behaviour is the
+ * default; named variants switch single points to a realistic bug (for the mutation score of
+ * the specification), and profiles combine them to reproduce a Pika release.
+ */
+import { fixedGate, jitterBackoff, type RetryPolicy } from "./retry";
+
+export interface Behaviour {
+  // --- master side
+  /** Answer to a MetaSync for an ip:port that is registered on another or the same connection. */
+  duplicateMetaSync: "rebind" | "kOther" | "kError" | "kOkKeepOld";
+  /** Pika updates its ip:port → connection map on every MetaSync, before the duplicate check (R16). */
+  routeOnEveryMetaSync: boolean;
+  checkAuth: boolean;
+  /** R8: refuse a MetaSync without a node. */
+  requireNode: boolean;
+  /** R11/R36: serve TrySync/DBSync/BinlogSync only on the connection that holds the SlaveItem. */
+  requireRegistration: boolean;
+  regenerateReplicationId: boolean;
+  /** R29: remove the SlaveItem when its connection closes. */
+  removeOnClose: boolean;
+  /** Pika dereferences a null database on DBSync/RemoveSlaveNode for an unknown name (R32). */
+  crashOnUnknownDb: boolean;
+  // --- slave side
+  retry: RetryPolicy;
+  retryAfterOther: boolean;
+  stopOnReplicationIdMismatch: boolean;
+  forceFullSyncOnReconnect: boolean;
+  /** R21: a kOk without replication_id is an error (false: retry it, as Pika does). */
+  emptyReplicationIdIsError: boolean;
+  /** R6: reconnect after an undecodable frame (false: terminal error, as Pika does). */
+  reconnectOnBadFrame: boolean;
+  /** R31: leave WaitReply after 10 s without a reply. */
+  waitReplyTimeout: boolean;
+  /** #1178: SLAVEOF to the same master restarts a slave in Error (false: +OK and nothing). */
+  sameMasterRestarts: boolean;
+}
+
+export const CONFORMANT: Behaviour = {
+  duplicateMetaSync: "rebind",
+  routeOnEveryMetaSync: false,
+  checkAuth: true,
+  requireNode: true,
+  requireRegistration: true,
+  regenerateReplicationId: false,
+  removeOnClose: true,
+  crashOnUnknownDb: false,
+  retry: jitterBackoff,
+  retryAfterOther: true,
+  stopOnReplicationIdMismatch: true,
+  forceFullSyncOnReconnect: false,
+  emptyReplicationIdIsError: true,
+  reconnectOnBadFrame: true,
+  waitReplyTimeout: true,
+  sameMasterRestarts: true,
+};
+
+/** Retries with no real delay: a retry storm. */
+const noDelay: RetryPolicy = { name: "no-delay", delayMs: () => 200 };
+
+export interface Variant {
+  description: string;
+  behaviour: Partial<Behaviour>;
+}
+
+/** Single realistic bugs. Each must be killed by at least one scenario (npm run mutation). */
+export const VARIANTS: Record<string, Variant> = {
+  "dup-kother": {
+    description: "duplicate MetaSync answered kOther, as Pika v3.3.4 to v4.0.1 do (#2291)",
+    behaviour: { duplicateMetaSync: "kOther" },
+  },
+  "dup-kerror": {
+    description: "duplicate MetaSync answered kError, as Pika up to v3.3.3 did",
+    behaviour: { duplicateMetaSync: "kError" },
+  },
+  "dup-kok-no-rebind": {
+    description:
+      "duplicate MetaSync answered kOk but the SlaveItem stays on the old connection (unmerged PR #2316)",
+    behaviour: { duplicateMetaSync: "kOkKeepOld" },
+  },
+  "route-on-rejected": {
+    description: "a rejected MetaSync still moves pings to its connection (Pika's conn map, R16)",
+    behaviour: { duplicateMetaSync: "kOther", routeOnEveryMetaSync: true, requireRegistration: false },
+  },
+  "no-auth": { description: "requirepass not checked on MetaSync", behaviour: { checkAuth: false } },
+  "phantom-node": {
+    description: 'a MetaSync without a node registers the key "" (R8)',
+    behaviour: { requireNode: false },
+  },
+  "no-registration-check": {
+    description: "TrySync, DBSync and BinlogSync served without MetaSync (R11, R36)",
+    behaviour: { requireRegistration: false },
+  },
+  "regen-replication-id": {
+    description: "a new replication_id at every registration",
+    behaviour: { regenerateReplicationId: true },
+  },
+  "stale-slaveitem": {
+    description: "SlaveItem left behind after its connection closes",
+    behaviour: { removeOnClose: false },
+  },
+  "crash-unknown-db": {
+    description: "crash on DBSync or RemoveSlaveNode for an unknown database (R32)",
+    behaviour: { crashOnUnknownDb: true },
+  },
+  "slave-no-retry-after-kother": {
+    description: "slave gives up after kOther",
+    behaviour: { retryAfterOther: false },
+  },
+  "slave-no-delay": {
+    description: "slave retries MetaSync with no real delay",
+    behaviour: { retry: noDelay },
+  },
+  "slave-ignores-replid-mismatch": {
+    description: "slave goes on when the master's replication_id differs from its own",
+    behaviour: { stopOnReplicationIdMismatch: false },
+  },
+  "slave-full-sync-on-reconnect": {
+    description: "slave asks for a full sync after every reconnect",
+    behaviour: { forceFullSyncOnReconnect: true },
+  },
+  "slave-empty-replid-loops": {
+    description: "slave retries silently after a kOk without replication_id, as Pika does (R21)",
+    behaviour: { emptyReplicationIdIsError: false },
+  },
+  "slave-stops-on-bad-frame": {
+    description: "slave stops for good after an undecodable frame, as Pika does (R6)",
+    behaviour: { reconnectOnBadFrame: false },
+  },
+  "slave-same-master-noop": {
+    description: "SLAVEOF the same master does nothing in Error, as Pika does (#1178)",
+    behaviour: { sameMasterRestarts: false },
+  },
+};
+
+/** Combinations that reproduce a Pika release (docs/PROTOCOL.md §7, §11). */
+export const PROFILES: Record<string, Variant> = {
+  "pika-4.0": {
+    description:
+      "Pika v4.0.0/v4.0.1 and unstable as measured: #2291, R8, R11, R16, R21, R31, R32 deviations, 10 s gate",
+    behaviour: {
+      duplicateMetaSync: "kOther",
+      routeOnEveryMetaSync: true,
+      requireNode: false,
+      requireRegistration: false,
+      crashOnUnknownDb: true,
+      retry: fixedGate(10_000),
+      emptyReplicationIdIsError: false,
+      reconnectOnBadFrame: false,
+      waitReplyTimeout: false,
+      sameMasterRestarts: false,
+    },
+  },
+};
+
+/** The behaviour for a variant or profile name; undefined or "" is the conformant reference. */
+export function behaviourOf(name: string | undefined): Behaviour {
+  if (!name) return CONFORMANT;
+  const v = VARIANTS[name] ?? PROFILES[name];
+  if (!v)
+    throw new Error(
+      `unknown reference variant "${name}". Variants: ${Object.keys(VARIANTS).join(", ")}. Profiles: ${Object.keys(PROFILES).join(", ")}.`,
+    );
+  return { ...CONFORMANT, ...v.behaviour };
+}
