@@ -20,17 +20,22 @@ export class FrameConn {
     this.decoder = new FrameDecoder(maxBody);
     socket.on("data", (chunk: Buffer) => {
       let frames: Buffer[];
+      let failure: FrameError | undefined;
       try {
         frames = this.decoder.push(chunk);
       } catch (err) {
         if (!(err instanceof FrameError)) throw err;
-        this.onFrameError(err);
-        socket.destroy();
-        return;
+        // The frames ahead of the bad header are handled first, as Pika does.
+        frames = err.frames;
+        failure = err;
       }
       for (const f of frames) {
         if (socket.destroyed) return;
         this.onFrame(f);
+      }
+      if (failure) {
+        this.onFrameError(failure);
+        socket.destroy();
       }
     });
     socket.on("error", () => {}); // a reset peer is an ordinary close here

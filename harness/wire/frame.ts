@@ -14,6 +14,13 @@ export type FrameErrorKind = "zero-length" | "over-limit";
 
 /** A frame header the decoder refuses. Carries the header and a hex prefix of what followed. */
 export class FrameError extends Error {
+  /**
+   * The complete frames that came before the refused header in the push that failed, in order:
+   * a reader handles them as Pika does (one frame per read event, the bad header only after
+   * them), then gives up the connection. Empty when a failed decoder throws the error again.
+   */
+  frames: Buffer[] = [];
+
   constructor(
     readonly kind: FrameErrorKind,
     readonly length: number,
@@ -47,8 +54,10 @@ export function rawFrame(length: number, body: Uint8Array = Buffer.alloc(0)): Bu
 /**
  * Streaming decoder: push chunks as they arrive, get complete bodies back. Handles frames split
  * anywhere and many frames per chunk. A zero length, or a length above `maxBody`, throws a
- * FrameError as soon as the 4 header bytes are known and before any body buffer is allocated.
- * After an error the decoder stays failed: the connection it served must be closed.
+ * FrameError as soon as the 4 header bytes are known and before any body buffer is allocated;
+ * the frames completed earlier in the same push travel in the error's `frames`, so what a
+ * reader sees does not depend on how the bytes were chunked. After an error the decoder stays
+ * failed: the connection it served must be closed.
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
@@ -63,7 +72,10 @@ export class FrameDecoder {
   }
 
   push(chunk: Uint8Array): Buffer[] {
-    if (this.failure) throw this.failure;
+    if (this.failure) {
+      this.failure.frames = [];
+      throw this.failure;
+    }
     if (chunk.length > 0) {
       this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
       this.buffered += chunk.length;
@@ -81,6 +93,7 @@ export class FrameDecoder {
           prefix.toString("hex"),
           this.maxBody,
         );
+        this.failure.frames = frames;
         throw this.failure;
       }
       if (this.buffered < HEADER_LENGTH + length) break;

@@ -151,16 +151,49 @@ function decode<T>(type: protobuf.Type, body: Uint8Array): T {
 }
 
 function encode(type: protobuf.Type, obj: object, checked: boolean): Buffer {
-  if (checked) check(type, obj as Record<string, unknown>, "");
+  if (!checked)
+    return Buffer.from(writeAsGiven(type, obj as Record<string, unknown>, protobuf.Writer.create()).finish());
+  check(type, obj as Record<string, unknown>, "");
   return Buffer.from(type.encode(type.fromObject(obj as Record<string, unknown>)).finish());
+}
+
+/**
+ * Writes exactly the fields present in `obj`, in schema order, enum numbers as given. protobufjs
+ * cannot do this for a message that breaks the schema: it writes an absent required scalar as 0,
+ * throws a TypeError for an absent required sub-message, and replaces an enum value a proto2
+ * enum lacks with the enum's first value (type 7 would go out as kMetaSync, code 4 as kOk).
+ */
+function writeAsGiven(
+  type: protobuf.Type,
+  obj: Record<string, unknown>,
+  w: protobuf.Writer,
+): protobuf.Writer {
+  for (const field of type.fieldsArray) {
+    const value = obj[field.name];
+    if (value === undefined || value === null) continue;
+    for (const v of field.repeated ? (value as unknown[]) : [value]) {
+      const rt = field.resolvedType;
+      if (rt instanceof protobuf.Type) {
+        writeAsGiven(rt, v as Record<string, unknown>, w.uint32((field.id << 3) | 2).fork()).ldelim();
+      } else if (rt instanceof protobuf.Enum) {
+        w.uint32(field.id << 3).int32(typeof v === "string" ? rt.values[v] : (v as number));
+      } else {
+        const wireType = (protobuf.types.basic as Record<string, number>)[field.type];
+        const write = w.uint32((field.id << 3) | wireType) as unknown as Record<string, (x: unknown) => void>;
+        write[field.type].call(w, v);
+      }
+    }
+  }
+  return w;
 }
 
 export const decodeRequest = (body: Uint8Array): InnerRequest => decode(RequestType, body);
 export const decodeResponse = (body: Uint8Array): InnerResponse => decode(ResponseType, body);
 
 /**
- * Encodes a request after checking it. `checked: false` skips the check, so a message may lack
- * required fields; values the schema cannot carry (an enum value it lacks) still need raw bytes.
+ * Encodes a request after checking it. `checked: false` skips the check and writes the fields
+ * present as they are, so a message may lack required fields or carry an enum value the schema
+ * lacks (for malformed-frame scenarios).
  */
 export const encodeRequest = (req: InnerRequest, checked = true): Buffer => encode(RequestType, req, checked);
 export const encodeResponse = (res: InnerResponse, checked = true): Buffer =>
