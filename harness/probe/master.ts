@@ -69,6 +69,10 @@ export class ProbeMaster {
   /** Answers for the next MetaSyncs, in order; once empty, `defaultMetaSync` answers. */
   readonly metaSyncScript: MetaSyncAnswer[] = [];
   defaultMetaSync: MetaSyncAnswer = { kind: "ok" };
+  /** Answer TrySync with kOk and a new session id (false: no answer at all). */
+  answerTrySync = true;
+  /** Ping every synced session every 2 s, as a Pika master does. */
+  pingSessions = true;
   /** Accept connections on P+2000 and reset them at once (a refused replication port). */
   resetReplConnections = false;
   private pListener: Listener | undefined;
@@ -188,12 +192,12 @@ export class ProbeMaster {
       bytes: body.length + 4,
     });
     if (msg.type === MsgType.kMetaSync) this.answerMetaSync(mc);
-    else if (msg.type === MsgType.kTrySync && msg.trySync) {
+    else if (msg.type === MsgType.kTrySync && msg.trySync && this.answerTrySync) {
       const id = this.sessions++;
       this.send(mc, res.trySync(msg.trySync.slot.dbName, TrySyncReply.kOk, { filenum: 0, offset: 0 }, id));
     } else if (msg.type === MsgType.kDBSync && msg.dbSync) {
       this.send(mc, res.dbSync(msg.dbSync.slot.dbName, this.sessions++));
-    } else if (msg.type === MsgType.kBinlogSync && msg.binlogSync?.firstSend) {
+    } else if (msg.type === MsgType.kBinlogSync && msg.binlogSync?.firstSend && this.pingSessions) {
       this.ping(mc, msg.binlogSync.dbName, msg.binlogSync.sessionId);
     }
   }
