@@ -8,6 +8,8 @@ const common = {
 };
 
 module.exports = {
+  // The CLI (bin/pika-conformance) adds its own formats and tags.
+  cli: { ...common },
   default: {
     ...common,
     format: [

@@ -14,6 +14,15 @@ export class Mismatch extends Error {
   }
 }
 
+/** A conformance check that failed: the only kind of failure that counts against a target. */
+export class ConformanceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConformanceError";
+    this.stack = `${this.name}: ${message}`; // the message says all; a stack would only add noise
+  }
+}
+
 export interface RuleRef {
   id: string;
   sentence: string;

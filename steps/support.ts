@@ -3,7 +3,7 @@
  * conformance error that names the rule, its sentence, Expected/Actual and the last frames.
  */
 import { defineStep } from "@cucumber/cucumber";
-import { conformanceMessage, Mismatch } from "../harness/check";
+import { ConformanceError, conformanceMessage, Mismatch } from "../harness/check";
 import type { PikaWorld } from "./world";
 
 // biome-ignore lint/suspicious/noExplicitAny: cucumber passes parameters of any type
@@ -14,12 +14,10 @@ export function step(pattern: string, fn: StepFn): void {
     try {
       return await fn.apply(this, args);
     } catch (err) {
-      if (err instanceof Mismatch) {
-        const e = new Error(conformanceMessage(this.rule, this.scenarioId, err, this.trace?.tail() ?? ""));
-        e.name = "ConformanceError";
-        e.stack = `${e.name}: ${e.message}`;
-        throw e;
-      }
+      if (err instanceof Mismatch)
+        throw new ConformanceError(
+          conformanceMessage(this.rule, this.scenarioId, err, this.trace?.tail() ?? ""),
+        );
       throw err;
     }
   };

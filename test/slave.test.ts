@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
 import { Rng, VirtualClock } from "../harness/clock";
 import { ports } from "../harness/net";
-import { ProbeMaster } from "../harness/probe/master";
+import { type MetaSyncAnswer, ProbeMaster } from "../harness/probe/master";
 import { type Behaviour, behaviourOf, CONFORMANT } from "../harness/reference/behaviour";
 import { SlaveSide } from "../harness/reference/slave";
 import { Trace } from "../harness/trace/trace";
@@ -79,12 +79,13 @@ test("force: DBSync for every database although the ids match", async () => {
   assert.equal(pm.received(MsgType.kTrySync).length, 0);
 });
 
-for (const [name, answer] of [
+const terminal: [string, MetaSyncAnswer][] = [
   ["kError", { kind: "error" }],
   ["a different database set", { kind: "ok", dbs: [{ dbName: "db0", slotNum: 1, dbInstanceNum: 9 }] }],
   ["another replication_id", { kind: "ok", replicationId: "b".repeat(50) }],
   ["an empty replication_id (R21)", { kind: "ok", replicationId: "" }],
-] as const) {
+];
+for (const [name, answer] of terminal) {
   test(`${name}: ShouldMetaSync → Error, connection closed, no retry for 60 s`, async () => {
     const { clock, pm, slave } = await setup();
     pm.defaultMetaSync = answer;

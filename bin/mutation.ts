@@ -1,0 +1,54 @@
+/**
+ * Mutation score of the specification: runs the suite against every named buggy variant of the
+ * reference node (harness/reference/behaviour.ts) and reports which scenarios kill each one.
+ * A variant is killed only by a failed conformance assertion, not by an error or a timeout of
+ * the harness. Every variant must be killed; a survivor means a missing scenario.
+ *
+ * usage: mutation [variant ...]     (default: all variants)
+ */
+import * as path from "node:path";
+import { VARIANTS } from "../harness/reference/behaviour";
+import { runSuite } from "./runner";
+
+const SILENT = path.join(__dirname, "silent-formatter.js");
+
+export async function main(names: string[]): Promise<number> {
+  const unknown = names.filter((n) => !VARIANTS[n]);
+  if (unknown.length) {
+    console.error(
+      `mutation: unknown variant(s) ${unknown.join(", ")}; known: ${Object.keys(VARIANTS).join(", ")}`,
+    );
+    return 2;
+  }
+  const baseline = await runSuite({ formats: [SILENT], env: { PIKA_REFERENCE_VARIANT: undefined } });
+  const broken = baseline.results.filter((r) => r.status !== "passed");
+  if (broken.length || baseline.results.length === 0) {
+    console.error(
+      `mutation: the conformant reference does not pass the suite (${broken.map((r) => r.id).join(", ") || "no scenario ran"}); fix that first`,
+    );
+    return 1;
+  }
+  console.log(`baseline: the conformant reference passes all ${baseline.results.length} scenarios\n`);
+  const chosen = names.length ? names : Object.keys(VARIANTS);
+  let killed = 0;
+  for (const name of chosen) {
+    const { results } = await runSuite({ formats: [SILENT], env: { PIKA_REFERENCE_VARIANT: name } });
+    const failed = results.filter((r) => r.status === "failed");
+    const killers = failed.filter((r) => r.error?.type === "ConformanceError");
+    const errors = failed.filter((r) => r.error?.type !== "ConformanceError");
+    if (killers.length) killed++;
+    const verdict = killers.length ? "KILLED  " : "SURVIVED";
+    console.log(`${verdict} ${name.padEnd(30)} ${VARIANTS[name].description}`);
+    if (killers.length) console.log(`         by ${killers.map((r) => r.id ?? r.name).join(", ")}`);
+    for (const e of errors)
+      console.log(
+        `         harness error in ${e.id ?? e.name} (does not count): ${e.error?.type}: ${e.error?.message.split("\n")[0]}`,
+      );
+  }
+  const score = (100 * killed) / chosen.length;
+  console.log(`\nmutation score: ${killed}/${chosen.length} variants killed (${score.toFixed(0)}%)`);
+  console.log(`${killed} passed, ${chosen.length - killed} failed`);
+  return killed === chosen.length ? 0 : 1;
+}
+
+if (require.main === module) void main(process.argv.slice(2)).then((code) => process.exit(code));

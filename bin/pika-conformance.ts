@@ -1,0 +1,193 @@
+/**
+ * pika-conformance: runs the specification against a target and judges the result.
+ *
+ * Exit status 0 only when every scenario passed, or failed as the deviation ledger of
+ * --pika-version expects. The closing line is "N passed, N failed, N skipped": expected
+ * failures count as passed (listed above it), SHOULD failures without --strict as skipped.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { parse as parseTags } from "@cucumber/tag-expressions";
+import { verdictJunit } from "../harness/report/junit";
+import { type Ledger, loadLedger } from "../harness/report/ledger";
+import { closingLine, outcome, report, type ScenarioResult } from "../harness/report/outcome";
+import { loadScenarios, tagsForIds } from "./features";
+import { runSuite } from "./runner";
+
+const USAGE = `usage: pika-conformance [options]
+
+Runs the Pika replication-handshake specification (features/) against a target.
+
+Target (default: the embedded reference node):
+  --target KIND          reference | binary | container | external   (PIKA_TARGET)
+  --pika-bin PATH        Pika executable for --target binary          (PIKA_BIN)
+  --image TAG            Pika image for --target container            (PIKA_IMAGE)
+  --pika-version X       version under test: checked against INFO, and its deviation
+                         ledger fixtures/deviations/X.yaml decides expected failures
+  --variant NAME         a buggy variant or profile of the reference (e.g. dup-kother, pika-4.0)
+
+Selection:
+  --id GLOB              scenario IDs, e.g. 'MS-DUP-*' (repeatable)
+  --tags EXPR            a cucumber tag expression, e.g. '@master and not @destructive'
+  --must-only            only @must scenarios
+  --list                 list the selected scenarios and exit
+
+Run:
+  --strict               SHOULD failures fail the run
+  --repeat N             run N times with fresh seeds (hunting flakes)
+  --seed N               fix the seed of every scenario                (PIKA_SEED)
+  --parallel N           N worker processes (reference and binary targets)
+  --report-dir DIR       where reports go (default: reports)
+  --quiet                no line per scenario
+  -h, --help             this text
+`;
+
+class UsageError extends Error {}
+
+function options(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      target: { type: "string" },
+      "pika-bin": { type: "string" },
+      image: { type: "string" },
+      "pika-version": { type: "string" },
+      variant: { type: "string" },
+      id: { type: "string", multiple: true },
+      tags: { type: "string" },
+      "must-only": { type: "boolean" },
+      list: { type: "boolean" },
+      strict: { type: "boolean" },
+      repeat: { type: "string" },
+      seed: { type: "string" },
+      parallel: { type: "string" },
+      "report-dir": { type: "string" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const int = (name: string, v: string | undefined, min: number) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`--${name} needs an integer of at least ${min}, got "${v}"`);
+    return n;
+  };
+  return {
+    ...values,
+    repeat: int("repeat", values.repeat, 1) ?? 1,
+    parallel: int("parallel", values.parallel, 0) ?? 0,
+    seed: int("seed", values.seed, 0),
+  };
+}
+
+type Options = ReturnType<typeof options>;
+
+/** The tag expression of the selection. */
+function selection(o: Options): string {
+  const parts = ["not @wip"];
+  if (o.id?.length) parts.push(tagsForIds(o.id, loadScenarios()));
+  if (o.tags) parts.push(`(${o.tags})`);
+  if (o["must-only"]) parts.push("@must");
+  return parts.join(" and ");
+}
+
+function environment(o: Options): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  if (o.target) env.PIKA_TARGET = o.target;
+  if (o["pika-bin"]) env.PIKA_BIN = o["pika-bin"];
+  if (o.image) env.PIKA_IMAGE = o.image;
+  if (o["pika-version"]) env.PIKA_VERSION = o["pika-version"];
+  if (o.variant) env.PIKA_REFERENCE_VARIANT = o.variant;
+  if (o.seed !== undefined) env.PIKA_SEED = String(o.seed);
+  return env;
+}
+
+function list(o: Options): void {
+  const expr = parseTags(selection(o));
+  const chosen = loadScenarios().filter((s) => expr.evaluate(s.tags));
+  for (const s of chosen)
+    console.log(
+      `${(s.id ?? "-").padEnd(12)} ${(s.level ?? "-").padEnd(6)} ${(s.role ?? "-").padEnd(6)} ${s.name}`,
+    );
+  console.log(`${chosen.length} scenario(s)`);
+}
+
+const mark: Record<ScenarioResult["status"], string> = { passed: "ok  ", failed: "FAIL", skipped: "skip" };
+
+async function run(o: Options): Promise<number> {
+  const ledger: Ledger | undefined = o["pika-version"] ? loadLedger(o["pika-version"]) : undefined;
+  const dir = path.resolve(o["report-dir"] ?? "reports");
+  fs.mkdirSync(dir, { recursive: true });
+  const all: ScenarioResult[] = [];
+  for (let i = 1; i <= o.repeat; i++) {
+    const suffix = o.repeat > 1 ? `-run${i}` : "";
+    if (o.repeat > 1) console.log(`--- run ${i} of ${o.repeat}`);
+    const { results } = await runSuite({
+      tags: selection(o),
+      parallel: o.parallel,
+      env: environment(o),
+      formats: [
+        path.join(__dirname, "silent-formatter.js"),
+        `html:${path.join(dir, `cucumber${suffix}.html`)}`,
+        `junit:${path.join(dir, `cucumber-junit${suffix}.xml`)}`,
+        `message:${path.join(dir, `cucumber-messages${suffix}.ndjson`)}`,
+      ],
+      onScenario: (r, done, total) => {
+        if (o.quiet) return;
+        const seed = r.status === "failed" && r.seed ? `  (PIKA_SEED=${r.seed})` : "";
+        console.log(
+          `[${String(done).padStart(String(total).length)}/${total}] ${mark[r.status]} ${(r.id ?? "-").padEnd(11)} ${r.name}${seed}`,
+        );
+      },
+    });
+    all.push(...results);
+  }
+  const o2 = outcome(all, ledger, o.strict ?? false);
+  fs.writeFileSync(path.join(dir, "pika-conformance-junit.xml"), verdictJunit(o2));
+  const failures = o2.judged.filter((j) => j.verdict === "fail" && j.error);
+  if (failures.length) {
+    console.log("");
+    for (const f of failures) console.log(`${f.error?.type}: ${f.error?.message}\n`);
+  }
+  console.log("");
+  for (const line of report(o2)) console.log(line);
+  console.log(
+    `Reports: ${path.relative(process.cwd(), dir) || "."}/cucumber${o.repeat > 1 ? "-runN" : ""}.html, pika-conformance-junit.xml`,
+  );
+  if (all.length === 0) {
+    console.log("No scenario ran: check the selection (--list shows it).");
+    console.log(closingLine(o2));
+    return 1;
+  }
+  console.log(closingLine(o2));
+  return o2.ok ? 0 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let o: Options;
+  try {
+    o = options(argv);
+  } catch (err) {
+    console.error(`pika-conformance: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (o.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    if (o.list) {
+      list(o);
+      return 0;
+    }
+    return await run(o);
+  } catch (err) {
+    console.error(`pika-conformance: ${(err as Error).message}`);
+    return 2;
+  }
+}
+
+if (require.main === module) void main(process.argv.slice(2)).then((code) => process.exit(code));

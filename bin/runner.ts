@@ -1,0 +1,110 @@
+/**
+ * Runs the conformance suite in this process through cucumber's API and returns one result per
+ * scenario. Used by the CLI, the mutation run and the matrix. Support code is loaded once per
+ * process and reused across runs.
+ */
+import { type IRunEnvironment, loadConfiguration, loadSupport, runCucumber } from "@cucumber/cucumber/api";
+import type { Envelope } from "@cucumber/messages";
+import type { ScenarioResult, Status } from "../harness/report/outcome";
+
+export interface SuiteOptions {
+  /** A cucumber tag expression selecting scenarios. */
+  tags?: string;
+  /** cucumber formats, e.g. "html:reports/cucumber.html". */
+  formats?: string[];
+  parallel?: number;
+  /** Environment for this run (PIKA_TARGET, PIKA_REFERENCE_VARIANT, ...), over process.env. */
+  env?: Record<string, string | undefined>;
+  /** Called as each scenario finishes. */
+  onScenario?: (r: ScenarioResult, done: number, total: number) => void;
+}
+
+let support: Awaited<ReturnType<typeof loadSupport>> | undefined;
+
+/** Step statuses from best to worst (cucumber messages). */
+const worse = ["UNKNOWN", "PASSED", "SKIPPED", "PENDING", "UNDEFINED", "AMBIGUOUS", "FAILED"];
+
+function statusOf(s: string): Status {
+  if (s === "PASSED") return "passed";
+  if (s === "SKIPPED" || s === "UNKNOWN") return "skipped";
+  return "failed"; // failed, and strict about pending, undefined and ambiguous steps
+}
+
+/** Runs the selected scenarios and returns their results in the order they finished. */
+export async function runSuite(
+  opts: SuiteOptions = {},
+): Promise<{ results: ScenarioResult[]; total: number }> {
+  const saved = { ...process.env };
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  try {
+    const environment: IRunEnvironment = { cwd: process.cwd(), env: { ...process.env } };
+    const { runConfiguration } = await loadConfiguration(
+      {
+        profiles: ["cli"],
+        provided: { tags: opts.tags ?? "", format: opts.formats ?? [], parallel: opts.parallel ?? 0 },
+      },
+      environment,
+    );
+    support ??= await loadSupport(runConfiguration, environment);
+    const pickles = new Map<string, { name: string; uri: string; tags: string[] }>();
+    const caseToPickle = new Map<string, string>();
+    const started = new Map<
+      string,
+      { pickleId: string; status: string; error?: { type: string; message: string }; seed?: string }
+    >();
+    const results: ScenarioResult[] = [];
+    let total = 0;
+    const onMessage = (m: Envelope) => {
+      if (m.pickle)
+        pickles.set(m.pickle.id, {
+          name: m.pickle.name,
+          uri: m.pickle.uri,
+          tags: m.pickle.tags.map((t) => t.name),
+        });
+      else if (m.testCase) {
+        caseToPickle.set(m.testCase.id, m.testCase.pickleId);
+        total++;
+      } else if (m.testCaseStarted)
+        started.set(m.testCaseStarted.id, {
+          pickleId: caseToPickle.get(m.testCaseStarted.testCaseId) ?? "",
+          status: "PASSED",
+        });
+      else if (m.testStepFinished) {
+        const s = started.get(m.testStepFinished.testCaseStartedId);
+        const r = m.testStepFinished.testStepResult;
+        if (!s) return;
+        if (worse.indexOf(r.status) > worse.indexOf(s.status)) s.status = r.status;
+        if (r.status === "FAILED" && !s.error)
+          s.error = { type: r.exception?.type ?? "Error", message: r.exception?.message ?? r.message ?? "" };
+      } else if (m.attachment?.testCaseStartedId && m.attachment.mediaType === "text/plain") {
+        const seed = /^seed (\d+)/.exec(m.attachment.body)?.[1];
+        const s = started.get(m.attachment.testCaseStartedId);
+        if (s && seed) s.seed = seed;
+      } else if (m.testCaseFinished && !m.testCaseFinished.willBeRetried) {
+        const s = started.get(m.testCaseFinished.testCaseStartedId);
+        const p = s && pickles.get(s.pickleId);
+        if (!s || !p) return;
+        const id = p.tags.map((t) => t.slice(1)).find((t) => /^[A-Z]+-[A-Z]+-\d+$/.test(t));
+        const r: ScenarioResult = {
+          id,
+          name: p.name,
+          uri: p.uri,
+          tags: p.tags,
+          status: statusOf(s.status),
+          error: s.error,
+          seed: s.seed,
+        };
+        results.push(r);
+        opts.onScenario?.(r, results.length, total);
+      }
+    };
+    await runCucumber({ ...runConfiguration, support }, environment, onMessage);
+    return { results, total };
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}

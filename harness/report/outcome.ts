@@ -1,0 +1,92 @@
+/**
+ * How scenario results become a verdict: expected failures (the ledger), stale ledger entries,
+ * non-strict SHOULD failures, and the closing line "N passed, N failed, N skipped".
+ */
+import type { Ledger } from "./ledger";
+
+export type Status = "passed" | "failed" | "skipped";
+
+export interface ScenarioResult {
+  /** The scenario ID tag without "@", e.g. MS-DUP-01. */
+  id: string | undefined;
+  name: string;
+  uri: string;
+  tags: string[];
+  status: Status;
+  /** The first failed step's error type and message. */
+  error?: { type: string; message: string };
+  /** The scenario's seed, when it printed one. */
+  seed?: string;
+}
+
+export type Verdict = "pass" | "fail" | "expected-fail" | "stale" | "non-strict" | "skipped";
+
+export interface Judged extends ScenarioResult {
+  verdict: Verdict;
+  note?: string;
+}
+
+export interface Outcome {
+  judged: Judged[];
+  passed: number;
+  failed: number;
+  skipped: number;
+  ok: boolean;
+}
+
+export const levelOf = (r: ScenarioResult) =>
+  r.tags.includes("@should") ? "should" : r.tags.includes("@must") ? "must" : undefined;
+
+/** One scenario's verdict. */
+export function judge(r: ScenarioResult, ledger: Ledger | undefined, strict: boolean): Judged {
+  const dev = r.id ? ledger?.deviations.get(r.id) : undefined;
+  if (r.status === "skipped") return { ...r, verdict: "skipped" };
+  if (dev) {
+    return r.status === "failed"
+      ? { ...r, verdict: "expected-fail", note: `${dev.reference}: ${dev.reason}` }
+      : {
+          ...r,
+          verdict: "stale",
+          note: `passed, but the ledger for Pika ${ledger?.version} says it fails (${dev.reference})`,
+        };
+  }
+  if (r.status === "passed") return { ...r, verdict: "pass" };
+  if (levelOf(r) === "should" && !strict) return { ...r, verdict: "non-strict" };
+  return { ...r, verdict: "fail" };
+}
+
+/** The verdict of a run: every scenario judged, and the counts of the closing line. */
+export function outcome(results: ScenarioResult[], ledger: Ledger | undefined, strict: boolean): Outcome {
+  const judged = results.map((r) => judge(r, ledger, strict));
+  const count = (...v: Verdict[]) => judged.filter((j) => v.includes(j.verdict)).length;
+  const failed = count("fail", "stale");
+  return {
+    judged,
+    passed: count("pass", "expected-fail"),
+    failed,
+    skipped: count("skipped", "non-strict"),
+    ok: failed === 0,
+  };
+}
+
+/** The lines above the closing line: expected failures, non-strict failures, stale entries, failures. */
+export function report(o: Outcome): string[] {
+  const lines: string[] = [];
+  const group = (v: Verdict, title: string) => {
+    const js = o.judged.filter((j) => j.verdict === v);
+    if (js.length === 0) return;
+    lines.push(`${title} (${js.length}):`);
+    for (const j of js)
+      lines.push(
+        `  ${j.id ?? "-"}  ${j.name}${j.note ? `  [${j.note}]` : ""}${j.seed && v === "fail" ? `  (PIKA_SEED=${j.seed})` : ""}`,
+      );
+  };
+  group("expected-fail", "Expected failures, counted as passed");
+  group("non-strict", "SHOULD failures, counted as skipped (--strict fails them)");
+  group("skipped", "Skipped");
+  group("stale", "STALE ledger entries: these pass now, so the ledger is out of date");
+  group("fail", "FAILED");
+  return lines;
+}
+
+export const closingLine = (o: Outcome) => `${o.passed} passed, ${o.failed} failed, ${o.skipped} skipped`;
