@@ -1,0 +1,65 @@
+/**
+ * The pika-conformance command end to end, on the embedded reference: the ledger decides, a
+ * stale entry fails the run, and the closing line is the last line.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+
+const CLI = path.resolve(__dirname, "../bin/pika-conformance.js");
+
+function cli(...args: string[]) {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), "pika-cli-test-"));
+  const env = { ...process.env, PIKA_TRACE_DIR: path.join(reports, "traces") };
+  delete env.PIKA_REFERENCE_VARIANT;
+  const p = spawnSync(process.execPath, [CLI, "--report-dir", reports, ...args], {
+    encoding: "utf8",
+    env,
+    timeout: 60_000,
+  });
+  fs.rmSync(reports, { recursive: true, force: true });
+  const lines = p.stdout.trim().split("\n");
+  return { status: p.status, out: p.stdout, err: p.stderr, last: lines[lines.length - 1] };
+}
+
+test("--list shows the selected scenarios with ID, level and role, and runs nothing", () => {
+  const r = cli("--list", "--id", "MS-DUP-*", "--must-only");
+  assert.equal(r.status, 0);
+  assert.match(r.out, /^MS-DUP-01 +must +master +The same MetaSync again/m);
+  assert.equal(r.last, "5 scenario(s)");
+});
+
+test("a scenario the ledger lists, failing as listed, is an expected failure and the run passes", () => {
+  const r = cli("--variant", "pika-4.0", "--pika-version", "4.0.1", "--id", "MS-DUP-01", "--id", "MS-REG-01");
+  assert.equal(r.status, 0, r.out + r.err);
+  assert.match(r.out, /Expected failures, counted as passed \(1\):\n {2}MS-DUP-01/);
+  assert.equal(r.last, "2 passed, 0 failed, 0 skipped");
+});
+
+test("a scenario the ledger lists that passes is a stale entry and fails the run", () => {
+  const r = cli("--pika-version", "4.0.1", "--id", "MS-DUP-01");
+  assert.equal(r.status, 1);
+  assert.match(r.out, /STALE ledger entries[^\n]*\n {2}MS-DUP-01/);
+  assert.equal(r.last, "0 passed, 1 failed, 0 skipped");
+});
+
+test("a failing scenario prints the rule, Expected and Actual, and exits 1", () => {
+  const r = cli("--variant", "dup-kother", "--id", "MS-DUP-02");
+  assert.equal(r.status, 1);
+  assert.match(
+    r.out,
+    /ConformanceError: MS-DUP-02 violates MS-DUP: A master MUST[\s\S]*Expected: [\s\S]*Actual: [\s\S]*Slave AlreadyExist/,
+  );
+  assert.equal(r.last, "0 passed, 1 failed, 0 skipped");
+});
+
+test("bad options and unknown versions are refused with a clear message", () => {
+  assert.match(cli("--repeat", "zero").err, /--repeat needs an integer of at least 1/);
+  const r = cli("--pika-version", "0.0.1");
+  assert.equal(r.status, 2);
+  assert.match(r.err, /no deviation ledger for Pika 0\.0\.1.*Known versions/);
+  assert.match(cli("--id", "NOPE-*").err, /no scenario ID matches NOPE-\*/);
+});
