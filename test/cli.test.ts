@@ -13,7 +13,7 @@ const CLI = path.resolve(__dirname, "../bin/pika-conformance.js");
 
 function cli(...args: string[]) {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), "pika-cli-test-"));
-  const env = { ...process.env, PIKA_TRACE_DIR: path.join(reports, "traces") };
+  const env: NodeJS.ProcessEnv = { ...process.env, PIKA_TRACE_DIR: path.join(reports, "traces") };
   delete env.PIKA_REFERENCE_VARIANT;
   const p = spawnSync(process.execPath, [CLI, "--report-dir", reports, ...args], {
     encoding: "utf8",

@@ -1,0 +1,78 @@
+/**
+ * The conformance matrix: scenario × column (a target, a version, a variant), each cell a
+ * verdict, as Markdown and as a self-contained HTML page.
+ */
+import type { Judged, Verdict } from "./outcome";
+
+export interface Column {
+  label: string;
+  judged: Judged[];
+}
+
+const SYMBOL: Record<Verdict, string> = {
+  pass: "pass",
+  fail: "FAIL",
+  "expected-fail": "expected-fail",
+  stale: "STALE",
+  "non-strict": "non-strict",
+  skipped: "skipped",
+};
+
+interface Row {
+  id: string;
+  name: string;
+  cells: (Verdict | undefined)[];
+}
+
+function rows(columns: Column[]): Row[] {
+  const byId = new Map<string, Row>();
+  columns.forEach((c, i) => {
+    for (const j of c.judged) {
+      const id = j.id ?? j.name;
+      const row = byId.get(id) ?? { id, name: j.name, cells: columns.map(() => undefined) };
+      row.cells[i] = j.verdict;
+      byId.set(id, row);
+    }
+  });
+  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+const esc = (s: string) =>
+  s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c] ?? c);
+const md = (s: string) => s.replace(/\|/g, "\\|");
+
+export function matrixMarkdown(columns: Column[]): string {
+  const head = `| scenario | ${columns.map((c) => md(c.label)).join(" | ")} |`;
+  const sep = `|---|${columns.map(() => "---").join("|")}|`;
+  const body = rows(columns).map(
+    (r) => `| ${md(r.id)} ${md(r.name)} | ${r.cells.map((v) => (v ? SYMBOL[v] : "-")).join(" | ")} |`,
+  );
+  return `# Conformance matrix\n\n${[head, sep, ...body].join("\n")}\n`;
+}
+
+const COLOUR: Record<Verdict, string> = {
+  pass: "#d8f3dc",
+  fail: "#ffb3b3",
+  "expected-fail": "#ffe8a3",
+  stale: "#ff7b7b",
+  "non-strict": "#fff3c4",
+  skipped: "#e9ecef",
+};
+
+export function matrixHtml(columns: Column[]): string {
+  const th = columns.map((c) => `<th>${esc(c.label)}</th>`).join("");
+  const trs = rows(columns)
+    .map((r) => {
+      const tds = r.cells
+        .map((v) => (v ? `<td style="background:${COLOUR[v]}">${SYMBOL[v]}</td>` : "<td>-</td>"))
+        .join("");
+      return `<tr><td><b>${esc(r.id)}</b> ${esc(r.name)}</td>${tds}</tr>`;
+    })
+    .join("\n");
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Conformance matrix</title><style>
+body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}
+</style></head><body><h1>Conformance matrix</h1><table><tr><th>scenario</th>${th}</tr>
+${trs}
+</table></body></html>
+`;
+}
