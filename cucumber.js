@@ -20,4 +20,9 @@ module.exports = {
       "message:reports/cucumber-messages.ndjson",
     ],
   },
+  // No file outputs: test/report.test.ts passes its own --format html:<temp dir>/report.html.
+  report_test: {
+    ...common,
+    format: ["summary"],
+  },
 };

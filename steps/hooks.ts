@@ -1,15 +1,32 @@
 /**
  * Per-scenario set-up and tear-down: a fresh target with a seeded clock, the rule the scenario
  * belongs to, cleanup of everything started (also after a failure), a liveness check of every
- * node of the system under test, and the wire trace attached when a scenario fails.
+ * node of the system under test, and the wire trace: written as ndjson for every scenario
+ * (PIKA_TRACE_DIR, default reports/traces), and attached with its sequence diagram when a scenario
+ * fails (or always, with PIKA_TRACE=all); the nodes' requirepass/masterauth are redacted first.
  */
-import { After, Before, Status, setDefaultTimeout } from "@cucumber/cucumber";
+import { After, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/cucumber";
 import type { RuleRef } from "../harness/check";
 import { seedFrom } from "../harness/clock";
 import { createTarget } from "../harness/targets/select";
+import {
+  attachAllTraces,
+  TraceArtifacts,
+  TraceWriter,
+  traceDir,
+  traceFileBase,
+} from "../harness/trace/artifacts";
+import { secretsOf } from "../harness/trace/redact";
 import type { PikaWorld } from "./world";
 
 setDefaultTimeout(60_000);
+
+/** Where traces go; a new writer per run, as the CLI's mutation and matrix runs reuse this module. */
+let traces = new TraceWriter(traceDir());
+
+BeforeAll(() => {
+  traces = new TraceWriter(traceDir());
+});
 
 interface GherkinChild {
   scenario?: { id: string };
@@ -36,17 +53,42 @@ Before(async function (this: PikaWorld, { pickle, gherkinDocument }) {
   this.scenarioId = pickle.tags.map((t) => t.name.slice(1)).find((t) => /^[A-Z]+-[A-Z]+-\d+$/.test(t));
 });
 
-After(async function (this: PikaWorld, { result }) {
+After(async function (this: PikaWorld, { result, pickle }) {
   const dead = [...this.nodes.values()].flatMap((n) => {
     const why = n.died();
     return why ? [`${n.name} (port ${n.port}) died: ${why}\n${n.logs()}`] : [];
   });
-  if (result?.status === Status.FAILED || dead.length) {
+  const failed = result?.status === Status.FAILED || dead.length > 0;
+  if (failed) {
     this.attach(`seed ${this.seed} (rerun with PIKA_SEED=${this.seed})`, "text/plain");
-    if (this.trace) this.attach(this.trace.toNdjson(), "application/x-ndjson");
   }
+  await saveTrace(this, pickle.name, failed || attachAllTraces());
   this.probe?.close();
   await this.dispose();
   if (dead.length)
     throw new Error(`a node of the system under test died during the scenario:\n${dead.join("\n")}`);
 });
+
+/**
+ * Writes the scenario's trace to the trace directory (every scenario, so a reviewer can open
+ * any) and, when `attach`, adds it to the report as ndjson, a readable table and an SVG
+ * sequence diagram. Configured secrets of the scenario's nodes are redacted first. A trace that
+ * cannot be written is reported, never a reason to skip the cleanup that follows.
+ */
+async function saveTrace(w: PikaWorld, name: string, attach: boolean): Promise<void> {
+  if (!w.trace) return; // skipped before it started
+  const stem = traceFileBase(w.scenarioId, name);
+  const secrets = secretsOf([...w.nodes.values()].map((n) => n.options));
+  const trace = new TraceArtifacts(w.trace.events, secrets, `${w.scenarioId ?? stem}: ${name}`);
+  const ndjson = trace.ndjson;
+  try {
+    await traces.write(stem, ndjson);
+  } catch (err) {
+    console.error(`pika-conformance: could not write the trace of "${name}": ${(err as Error).message}`);
+  }
+  if (!attach) return;
+  w.attach(ndjson, { mediaType: "application/x-ndjson", fileName: `${stem}.trace.ndjson` });
+  w.attach(trace.text || "(no frames recorded)", { mediaType: "text/plain", fileName: `${stem}.trace.txt` });
+  // As a Buffer: cucumber base64-encodes it, and its HTML report shows only base64 images.
+  w.attach(Buffer.from(trace.svg), { mediaType: "image/svg+xml", fileName: `${stem}.sequence.svg` });
+}
