@@ -49,7 +49,7 @@ test("the HTML report of a failing scenario shows rule, Expected/Actual, trace a
   if (!existsSync(CHROMIUM)) {
     const why =
       `headless Chromium not found at ${CHROMIUM}: install Debian's package as root with ` +
-      "`apt-get update && apt-get install -y --no-install-recommends chromium` (or set CHROMIUM_PATH)";
+      "`apt-get update && apt-get install -y chromium` (or set CHROMIUM_PATH)";
     if (process.env.CI === "true" || process.env.REQUIRE_CHROMIUM === "1")
       assert.fail(`${why}. CI=true or REQUIRE_CHROMIUM=1 is set, so the HTML report test must run.`);
     console.error(`\n*** SKIPPED the HTML report test: ${why}\n`);
