@@ -3,9 +3,9 @@ import { expect, Mismatch } from "../harness/check";
 import { BudgetExceeded } from "../harness/clock";
 import { infoShowsWithin, slavesWithin } from "../harness/observe";
 import { pacingViolation, timeline } from "../harness/pacing";
+import { slaveof as sendSlaveof } from "../harness/pair";
 import { ProbeMaster } from "../harness/probe/master";
 import { ProbeSlave } from "../harness/probe/slave";
-import { replyText } from "../harness/targets/admin";
 import type { NodeOptions, SutNode } from "../harness/targets/target";
 import { MsgType, summarize } from "../harness/wire";
 import { step } from "./support";
@@ -17,22 +17,10 @@ async function startSlave(w: PikaWorld, options: NodeOptions = {}): Promise<void
   w.nodes.set("slave", await w.target.startNode("slave", { replicationId: w.replicationId, ...options }));
 }
 
-/** Sends SLAVEOF to the slave under test, records it in the trace, and marks the probe master. */
+/** Sends SLAVEOF to the slave under test and marks what the probe master had seen. */
 async function slaveof(w: PikaWorld, ...args: string[]): Promise<string> {
   w.mark = w.probeMaster?.mark() ?? w.mark;
-  const admin = await slave(w).admin();
-  try {
-    w.slaveofReply = replyText(await admin.call("slaveof", ...args));
-  } finally {
-    admin.close();
-  }
-  w.trace.record({
-    from: "kit",
-    to: "slave",
-    conn: "P",
-    kind: "command",
-    summary: `SLAVEOF ${args.join(" ")} -> ${w.slaveofReply}`,
-  });
+  w.slaveofReply = await sendSlaveof(slave(w), w.trace, ...args);
   return w.slaveofReply;
 }
 

@@ -5,8 +5,10 @@
 import { type IWorldOptions, setWorldConstructor, World } from "@cucumber/cucumber";
 import type { RuleRef } from "../harness/check";
 import type { Clock } from "../harness/clock";
+import { proxyMark } from "../harness/pair";
 import type { ProbeMaster, ProbeMasterMark } from "../harness/probe/master";
 import type { ProbeConnection, ProbeSlave } from "../harness/probe/slave";
+import type { WireProxy } from "../harness/proxy";
 import type { SutNode, Target } from "../harness/targets/target";
 import { Trace } from "../harness/trace/trace";
 
@@ -23,6 +25,9 @@ export class PikaWorld extends World {
   probeMaster: ProbeMaster | undefined;
   /** What the probe master had seen when the last When step acted: later steps look after it. */
   mark: ProbeMasterMark = { requests: 0, connections: 0 };
+  /** The wire proxy between the pair under test, and when the last fault was injected. */
+  proxy: WireProxy | undefined;
+  fault: { at: number; mark: number } | undefined;
   /** The last reply to SLAVEOF. */
   slaveofReply: string | undefined;
   private sharedId: string | undefined;
@@ -71,6 +76,22 @@ export class PikaWorld extends World {
   get replicationId(): string {
     this.sharedId ??= this.clock.rng.hex(50);
     return this.sharedId;
+  }
+
+  /** The slaves under test: the node "slave", or "slave1" ... "slaveK". */
+  get slaves(): SutNode[] {
+    return [...this.nodes.values()].filter((n) => /^slave\d*$/.test(n.name));
+  }
+
+  get wireProxy(): WireProxy {
+    if (!this.proxy)
+      throw new Error("this scenario has no wire proxy: add a '... through a wire proxy' step");
+    return this.proxy;
+  }
+
+  /** Marks the moment of a fault; later steps count from it. */
+  markFault(): void {
+    this.fault = { at: this.clock.now(), mark: this.proxy ? proxyMark(this.proxy) : 0 };
   }
 
   get pm(): ProbeMaster {

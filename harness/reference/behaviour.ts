@@ -127,6 +127,14 @@ export const VARIANTS: Record<string, Variant> = {
     description: "slave stops for good after an undecodable frame, as Pika does (R6)",
     behaviour: { reconnectOnBadFrame: false },
   },
+  "slave-fixed-gate": {
+    description: "slave retries on Pika's fixed 10 s gate, so slaves that fail together retry in lockstep",
+    behaviour: { retry: fixedGate(10_000) },
+  },
+  "slave-no-waitreply-timeout": {
+    description: "slave waits for ever for a TrySync reply, as Pika does (R31)",
+    behaviour: { waitReplyTimeout: false },
+  },
   "slave-same-master-noop": {
     description: "SLAVEOF the same master does nothing in Error, as Pika does (#1178)",
     behaviour: { sameMasterRestarts: false },

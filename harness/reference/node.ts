@@ -203,7 +203,7 @@ export class ReferenceNode {
     if (args.length < 2 || args.length > 3) return arity;
     if (args[0].toLowerCase() === "no" && args[1].toLowerCase() === "one" && args.length === 2) {
       this.slave.removeMaster();
-      this.conf.set("slaveof", "");
+      this.conf.rewrite("slaveof", "");
       return { simple: "OK" };
     }
     if (args.length === 3 && args[2].toLowerCase() !== "force") return arity;
@@ -221,7 +221,7 @@ export class ReferenceNode {
     const restart = this.slave.state === "Error" && this.behaviour.sameMasterRestarts;
     if (same && !force && !restart) return { simple: "OK" };
     this.slave.setMaster(ip, port, force);
-    this.conf.set("slaveof", `${ip}:${port}`);
+    this.conf.rewrite("slaveof", `${ip}:${port}`); // kept across a restart, as Pika rewrites it
     return { simple: "OK" };
   }
 

@@ -1,0 +1,117 @@
+/**
+ * Pairs under test: nodes of the system under test joined by SLAVEOF, directly or through the
+ * wire proxy, and what their recovery from a fault looks like on the wire.
+ */
+
+import { Mismatch } from "./check";
+import { BudgetExceeded, type Clock } from "./clock";
+import type { WireProxy } from "./proxy";
+import { replyText } from "./targets/admin";
+import type { SutNode } from "./targets/target";
+import type { Trace } from "./trace/trace";
+import { type InnerRequest, type InnerResponse, isPing, MsgType } from "./wire";
+
+/** Sends SLAVEOF to a node, writes command and reply to the trace, returns the reply text. */
+export async function slaveof(node: SutNode, trace: Trace, ...args: string[]): Promise<string> {
+  const admin = await node.admin();
+  let reply: string;
+  try {
+    reply = replyText(await admin.call("slaveof", ...args));
+  } finally {
+    admin.close();
+  }
+  trace.record({
+    from: "kit",
+    to: node.name,
+    conn: "P",
+    kind: "command",
+    summary: `SLAVEOF ${args.join(" ")} -> ${reply}`,
+  });
+  return reply;
+}
+
+/** Waits until every node's INFO shows master_link_status:up. */
+export async function linksUpWithin(clock: Clock, nodes: SutNode[], seconds: number): Promise<void> {
+  const up = new Set<SutNode>();
+  try {
+    await clock.within(seconds, async () => {
+      for (const n of nodes)
+        if (!up.has(n) && (await n.info("replication")).masterLinkStatus === "up") up.add(n);
+      return up.size === nodes.length;
+    });
+  } catch (err) {
+    if (!(err instanceof BudgetExceeded)) throw err;
+    const down = nodes.filter((n) => !up.has(n)).map((n) => n.name);
+    throw new Mismatch(
+      `within ${seconds} s INFO on ${nodes.length === 1 ? nodes[0].name : `all ${nodes.length} slaves`} shows master_link_status:up`,
+      `still down: ${down.join(", ")}`,
+    );
+  }
+}
+
+/**
+ * A point in the proxy's recording: frames before it happened before the fault. (An index, not
+ * a time: on the virtual clock the handshake and the fault can share one instant.)
+ */
+export const proxyMark = (proxy: WireProxy) => proxy.frames.length;
+
+/** Requests that crossed the proxy towards the master since `mark`, with the port their node announces. */
+function requestsSince(
+  proxy: WireProxy,
+  mark: number,
+): { at: number; msg: InnerRequest; port: number | undefined }[] {
+  return proxy.frames.slice(mark).flatMap((f) => {
+    if (f.direction !== "toMaster" || !f.msg) return [];
+    const msg = f.msg as InnerRequest;
+    const port = (msg.metaSync ?? msg.trySync ?? msg.dbSync ?? msg.binlogSync)?.node.port;
+    return [{ at: f.at, msg, port }];
+  });
+}
+
+/** Times of the MetaSync requests a slave (by its announced port) sent through the proxy since `mark`. */
+export function metaSyncsFrom(proxy: WireProxy, slavePort: number, mark: number): number[] {
+  return requestsSince(proxy, mark)
+    .filter((r) => r.msg.type === MsgType.kMetaSync && r.port === slavePort)
+    .map((r) => r.at);
+}
+
+/** Times at which pings reached the slave side of the proxy (forwarded, not discarded). */
+export function pingsForwarded(proxy: WireProxy, since: number): number[] {
+  return proxy
+    .framesOf("toSlave")
+    .filter((f) => f.at >= since && !f.discarded && f.msg && isPing(f.msg as InnerResponse))
+    .map((f) => f.at);
+}
+
+export interface Recovery {
+  slave: string;
+  /** MetaSync attempts after the fault, until recovery (or the end of the observation). */
+  attempts: number;
+  /** Seconds from the fault to the slave's first BinlogSync first_send after it; undefined if none. */
+  recoveredS: number | undefined;
+  /** Attempt times, seconds after the fault. */
+  timeline: number[];
+}
+
+/** Per slave: attempts until recovery and time to recovery, read from the proxy's frames since the fault. */
+export function recoveryFigures(
+  proxy: WireProxy,
+  fault: { at: number; mark: number },
+  slaves: { name: string; port: number }[],
+): Recovery[] {
+  const faultAt = fault.at;
+  const reqs = requestsSince(proxy, fault.mark);
+  return slaves.map((s) => {
+    const mine = reqs.filter((r) => r.port === s.port);
+    const back = mine.find((r) => r.msg.binlogSync?.firstSend);
+    const attempts = mine.filter(
+      (r) => r.msg.type === MsgType.kMetaSync && r.at <= (back?.at ?? Number.POSITIVE_INFINITY),
+    );
+    return {
+      slave: s.name,
+      attempts: attempts.length,
+      recoveredS: back ? (back.at - faultAt) / 1000 : undefined,
+      timeline: attempts.map((r) => (r.at - faultAt) / 1000),
+    };
+  });
+}

@@ -1,0 +1,192 @@
+/** Steps of pairs under test joined through the wire proxy: faults, restarts, recovery. */
+import { expect } from "../harness/check";
+import { slavesWithin } from "../harness/observe";
+import { pacingViolation } from "../harness/pacing";
+import { linksUpWithin, metaSyncsFrom, pingsForwarded, slaveof } from "../harness/pair";
+import { type CutHow, type Fault, WireProxy } from "../harness/proxy";
+import { MsgType, StatusCode } from "../harness/wire";
+import { step } from "./support";
+import type { PikaWorld } from "./world";
+
+async function startPair(w: PikaWorld, slaves: string[]): Promise<void> {
+  w.nodes.set("master", await w.target.startNode("master", { replicationId: w.replicationId }));
+  for (const name of slaves)
+    w.nodes.set(name, await w.target.startNode(name, { replicationId: w.replicationId }));
+  const proxy = await WireProxy.start(w.clock, w.master.port, { trace: w.trace });
+  w.proxy = proxy;
+  w.defer(() => proxy.close());
+}
+
+async function linkThroughProxy(w: PikaWorld): Promise<void> {
+  for (const s of w.slaves) {
+    const reply = await slaveof(s, w.trace, "127.0.0.1", String(w.wireProxy.port));
+    expect(reply === "OK", `SLAVEOF ${s.name} answered OK`, reply);
+  }
+}
+
+const addFault = (w: PikaWorld, f: Fault) => w.wireProxy.add(f);
+const attempts = (w: PikaWorld, port: number) => metaSyncsFrom(w.wireProxy, port, w.fault?.mark ?? 0);
+
+// --- Given -------------------------------------------------------------------------------
+
+step("a master and a slave under test linked through a wire proxy", async function () {
+  await startPair(this, ["slave"]);
+  await linkThroughProxy(this);
+  await linksUpWithin(this.clock, this.slaves, 5);
+  await slavesWithin(this.clock, this.master, 5, [`127.0.0.1:${this.node("slave").port}`]);
+});
+
+step(
+  "a master and a slave under test sharing one replication_id, with a wire proxy in front of the master",
+  function () {
+    return startPair(this, ["slave"]);
+  },
+);
+
+step(
+  "a master under test and {int} slaves under test linked to it through a wire proxy",
+  async function (k: number) {
+    await startPair(
+      this,
+      Array.from({ length: k }, (_, i) => `slave${i + 1}`),
+    );
+    await linkThroughProxy(this);
+    await linksUpWithin(this.clock, this.slaves, 10);
+  },
+);
+
+step("the proxy drops the first {word} response", function (type: string) {
+  return addFault(this, {
+    kind: "drop",
+    direction: "toSlave",
+    match: { type: MsgType[`k${type}` as keyof typeof MsgType] },
+    times: 1,
+  });
+});
+
+step("the proxy duplicates the first MetaSync request", function () {
+  return addFault(this, {
+    kind: "duplicate",
+    direction: "toMaster",
+    match: { type: MsgType.kMetaSync },
+    times: 1,
+  });
+});
+
+step("the proxy delays the first TrySync response by {float} s", function (s: number) {
+  return addFault(this, {
+    kind: "delay",
+    direction: "toSlave",
+    match: { type: MsgType.kTrySync },
+    ms: s * 1000,
+    times: 1,
+  });
+});
+
+step("the proxy cuts the replication connection right after the first MetaSync kOk", function () {
+  return addFault(this, {
+    kind: "cut",
+    direction: "toSlave",
+    match: { type: MsgType.kMetaSync, code: StatusCode.kOk },
+    how: "fin",
+    times: 1,
+  });
+});
+
+// --- When --------------------------------------------------------------------------------
+
+step("the slave under test is told SLAVEOF the master through the proxy", async function () {
+  this.markFault();
+  await linkThroughProxy(this);
+});
+
+step("the proxy makes the replication connection half-open", function () {
+  this.markFault();
+  this.wireProxy.cut({ port: "repl" }, "half-open");
+});
+
+step("the proxy cuts the replication connection with {word}", function (how: string) {
+  this.markFault();
+  this.wireProxy.cut({ port: "repl" }, how.toLowerCase() as CutHow);
+});
+
+step("the proxy cuts every replication connection at once", function () {
+  this.markFault();
+  this.wireProxy.cut({ port: "repl" }, "fin");
+});
+
+step("the {word} under test is restarted", async function (name: string) {
+  await this.node(name).restart();
+  this.markFault(); // budgets count from the restarted node's first PONG
+});
+
+// --- Then --------------------------------------------------------------------------------
+
+step("the slave sent at most {int} MetaSync through the proxy since the fault", function (n: number) {
+  const got = attempts(this, this.node("slave").port).length;
+  expect(got <= n, `at most ${n} MetaSync after the fault`, `${got} MetaSync`);
+});
+
+step("the slave sent exactly {int} MetaSync through the proxy since the fault", function (n: number) {
+  const got = attempts(this, this.node("slave").port).length;
+  expect(got === n, `exactly ${n} MetaSync after the fault`, `${got} MetaSync`);
+});
+
+step(
+  "during {float} s pings reach the slave with no gap over {float} s",
+  async function (s: number, gap: number) {
+    const start = this.clock.now();
+    await this.clock.during(s);
+    const times = [start, ...pingsForwarded(this.wireProxy, start), this.clock.now()];
+    const worst = Math.max(...times.slice(1).map((t, i) => (t - times[i]) / 1000));
+    expect(
+      worst <= gap,
+      `pings reach the slave at least every ${gap} s for ${s} s`,
+      `${times.length - 2} ping(s), longest gap ${worst.toFixed(1)} s`,
+    );
+  },
+);
+
+step("within {float} s INFO on every slave shows master_link_status:up", function (s: number) {
+  return linksUpWithin(this.clock, this.slaves, s);
+});
+
+step(
+  "each slave sent at most {int} MetaSync through the proxy since the fault, none less than {float} s apart",
+  function (n: number, min: number) {
+    for (const sl of this.slaves) {
+      const ts = attempts(this, sl.port);
+      const bad = pacingViolation(ts, min, Number.POSITIVE_INFINITY);
+      expect(
+        ts.length <= n && !bad,
+        `${sl.name}: at most ${n} MetaSync, at least ${min} s apart`,
+        `${ts.length} MetaSync${bad ? `; ${bad}` : ""}`,
+      );
+    }
+  },
+);
+
+step("within {float} s INFO on the master lists all {int} slaves", function (s: number, k: number) {
+  const want = this.slaves.map((n) => `127.0.0.1:${n.port}`);
+  expect(want.length === k, `${k} slaves under test`, `${want.length}`);
+  return slavesWithin(this.clock, this.master, s, want);
+});
+
+step(
+  "no more than {int} of the slaves sent their first MetaSync after the fault within the same {int} ms",
+  function (k: number, ms: number) {
+    const firsts = this.slaves
+      .map((sl) => attempts(this, sl.port)[0])
+      .filter((t): t is number => t !== undefined)
+      .sort((a, b) => a - b);
+    let crowd = 0;
+    for (let i = 0; i < firsts.length; i++)
+      crowd = Math.max(crowd, firsts.filter((t) => t >= firsts[i] && t < firsts[i] + ms).length);
+    const origin = this.fault?.at ?? 0;
+    expect(
+      crowd <= k,
+      `at most ${k} first attempts in any ${ms} ms`,
+      `${crowd} within ${ms} ms; first attempts at ${firsts.map((t) => ((t - origin) / 1000).toFixed(3)).join(", ")} s`,
+    );
+  },
+);
