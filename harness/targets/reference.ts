@@ -3,7 +3,6 @@
  * clock. Each node gets its own directory and pika.conf copy; a restart reuses them.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { type Clock, Rng, VirtualClock } from "../clock";
 import { LOOPBACK, ports, REPL_SHIFT } from "../net";
@@ -12,31 +11,9 @@ import { PikaConf } from "../reference/conf";
 import { ReferenceNode } from "../reference/node";
 import { Admin } from "./admin";
 import type { Info } from "./info";
+import { writeNodeConf } from "./pikaconf";
+import { makeRunDir } from "./process";
 import type { NodeOptions, SutNode, Target } from "./target";
-
-/** The pika.conf keys a node starts with; the same keys a real Pika is given. */
-export function confKeys(
-  port: number,
-  dir: string,
-  o: NodeOptions,
-): Record<string, string | number | undefined> {
-  return {
-    port,
-    "db-path": path.join(dir, "db"),
-    "log-path": path.join(dir, "log"),
-    "dump-path": path.join(dir, "dump"),
-    "db-sync-path": path.join(dir, "dbsync"),
-    pidfile: path.join(dir, "pika.pid"),
-    databases: o.databases ?? 1,
-    "db-instance-num": o.dbInstanceNum ?? 3,
-    requirepass: o.requirepass ?? "",
-    masterauth: o.masterauth ?? "",
-    "replication-id": o.replicationId,
-    "run-id": o.runId,
-    maxclients: 1000,
-    ...o.extra,
-  };
-}
 
 class ReferenceSutNode implements SutNode {
   readonly host = LOOPBACK;
@@ -116,7 +93,7 @@ export class ReferenceTarget implements Target {
     private readonly behaviour: Behaviour = CONFORMANT,
   ) {
     this.clock = new VirtualClock(new Rng(seed));
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "pika-conformance-ref-"));
+    this.dir = makeRunDir("ref");
   }
 
   allocatePort(): Promise<number> {
@@ -127,8 +104,7 @@ export class ReferenceTarget implements Target {
     const port = await ports.allocate();
     const dir = path.join(this.dir, `${name}-${port}`);
     fs.mkdirSync(dir, { recursive: true });
-    const confPath = path.join(dir, "pika.conf");
-    fs.writeFileSync(confPath, PikaConf.render(confKeys(port, dir, options)));
+    const confPath = writeNodeConf(dir, port, options, undefined);
     const node = new ReferenceSutNode(name, port, options, confPath, this.clock, this.behaviour);
     await node.start();
     this.nodes.push(node);

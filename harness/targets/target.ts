@@ -14,6 +14,8 @@ export interface NodeOptions {
   masterauth?: string;
   replicationId?: string;
   runId?: string;
+  /** "ip:port" of a master to follow from the start. */
+  slaveof?: string;
   extra?: Record<string, string>;
 }
 
@@ -34,6 +36,11 @@ export interface SutNode {
   kill(): Promise<void>;
   /** Why the node is not running, when it died by itself; undefined while alive. */
   died(): string | undefined;
+  /**
+   * Like died(), and for nodes in other processes also whether P still answers PING. Nodes
+   * the scenario stopped on purpose count as alive.
+   */
+  liveness?(): Promise<string | undefined>;
   /** The node's log, for reports. */
   logs(): string;
 }
@@ -44,4 +51,9 @@ export interface Target extends AsyncDisposable {
   startNode(name: string, options?: NodeOptions): Promise<SutNode>;
   /** A port P for a probe (P and P+2000 free). */
   allocatePort(): Promise<number>;
+  /**
+   * Why this target cannot run a scenario with these tags (the scenario is then reported as
+   * skipped with this reason); undefined when it can.
+   */
+  cannotRun?(tags: readonly string[]): Promise<string | undefined>;
 }

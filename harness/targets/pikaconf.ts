@@ -1,0 +1,170 @@
+/**
+ * pika.conf rendering: the template fixtures/pika/pika.conf, filled for one node. Every path key
+ * gets a directory of the node's own; keys that the Pika version under test does not know are
+ * left out (pika-protocol.md §6.3, §7.1). Pika versions are compared here too, because the
+ * version decides both the keys and what INFO's pika_version may say.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { NodeOptions } from "./target";
+
+export const TEMPLATE = path.join(__dirname, "..", "..", "fixtures", "pika", "pika.conf");
+
+/** The keys whose value is a path; each gets a fresh directory (pidfile: a file in the node's directory). */
+export const PATH_KEYS = ["log-path", "db-path", "dump-path", "db-sync-path"] as const;
+
+/** A Pika version as numbers; undefined for a version string that is not x.y.z (e.g. the reference's). */
+export type Version = [number, number, number];
+
+export function parseVersion(v: string): Version | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v.trim());
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function before(v: Version | undefined, than: Version): boolean {
+  if (!v) return false; // not a release number (the reference, a dev build): every key applies
+  for (let i = 0; i < 3; i++) if (v[i] !== than[i]) return v[i] < than[i];
+  return false;
+}
+
+/** Keys a Pika version does not know, with the first version that has them. */
+const SINCE: Record<string, Version> = {
+  "replication-id": [3, 5, 1],
+  "db-instance-num": [4, 0, 0],
+};
+
+/** Whether pika.conf for `version` may carry `key`. */
+export function keyApplies(key: string, version: string | undefined): boolean {
+  const since = SINCE[key];
+  return !since || version === undefined || !before(parseVersion(version), since);
+}
+
+/**
+ * Whether INFO's pika_version `reported` is what PIKA_VERSION=`expected` promises. A leading
+ * "v" is ignored; v4.0.1 reports 4.0.0 (its version header was not bumped, pika-protocol.md
+ * §11.5), so a patch release may report its x.y.0; the reference reports its own string.
+ */
+export function versionMatches(expected: string, reported: string): boolean {
+  const strip = (s: string) => s.trim().replace(/^v/, "");
+  const [e, r] = [strip(expected), strip(reported)];
+  if (e === r) return true;
+  const ev = parseVersion(e);
+  const rv = parseVersion(r);
+  return !!ev && !!rv && ev[0] === rv[0] && ev[1] === rv[1] && rv[2] === 0 && /^\d+\.\d+\.\d+$/.test(r);
+}
+
+/** Where a node's files live: a directory on this machine, or a root inside a container. */
+export interface ConfLayout {
+  /** The node's directory; path keys become `<dir>/<name>/`, the pidfile `<dir>/pika.pid`. */
+  dir: string;
+}
+
+/** The pika.conf keys a node starts with: the same for the reference, a Pika binary or an image. */
+export function confKeys(
+  port: number,
+  layout: ConfLayout,
+  o: NodeOptions,
+): Record<string, string | number | undefined> {
+  const p = (name: string) => `${path.posix.join(layout.dir, name)}/`;
+  return {
+    port,
+    "log-path": p("log"),
+    "db-path": p("db"),
+    "dump-path": p("dump"),
+    "db-sync-path": p("dbsync"),
+    pidfile: path.posix.join(layout.dir, "pika.pid"),
+    databases: o.databases ?? 1,
+    "db-instance-num": o.dbInstanceNum ?? 3,
+    requirepass: o.requirepass ?? "",
+    masterauth: o.masterauth ?? "",
+    "replication-id": o.replicationId ?? "",
+    "run-id": o.runId,
+    slaveof: o.slaveof,
+    ...o.extra,
+  };
+}
+
+const line_ = (key: string, value: string | number) => (value === "" ? `${key} :` : `${key} : ${value}`);
+
+const KEY_LINE = /^\s*([^#\s:][^:]*?)\s*:/;
+
+/**
+ * The template with `keys` filled in: a key of the template takes the given value in place, a
+ * key the template lacks is appended, an undefined value keeps the template's line, and keys
+ * the version does not know are dropped (with the comment lines just above them).
+ */
+export function renderPikaConf(
+  keys: Record<string, string | number | undefined>,
+  version?: string,
+  template = fs.readFileSync(TEMPLATE, "utf8"),
+): string {
+  const pending = new Map(
+    Object.entries(keys).filter((e): e is [string, string | number] => e[1] !== undefined),
+  );
+  const out: string[] = [];
+  let comments: string[] = [];
+  for (const line of template.split(/\r?\n/)) {
+    if (/^\s*#/.test(line)) {
+      comments.push(line);
+      continue;
+    }
+    const m = KEY_LINE.exec(line);
+    if (!m) {
+      out.push(...comments, line);
+      comments = [];
+      continue;
+    }
+    const key = m[1];
+    if (!keyApplies(key, version)) {
+      pending.delete(key);
+      comments = [];
+      continue;
+    }
+    out.push(...comments);
+    comments = [];
+    if (pending.has(key)) {
+      out.push(line_(key, pending.get(key)!));
+      pending.delete(key);
+    } else out.push(line);
+  }
+  out.push(...comments);
+  while (out.length && out[out.length - 1] === "") out.pop();
+  const extra = [...pending].filter(([k]) => keyApplies(k, version));
+  if (extra.length) out.push("", "# Set by the scenario", ...extra.map(([k, v]) => line_(k, v)));
+  return `${out.join("\n")}\n`;
+}
+
+/** Official Pika images: the binary, the config the kit copies in, and where the path keys point. */
+export const IMAGE_LAYOUT = {
+  bin: "/pika/bin/pika",
+  conf: "/pika/conf/pika.conf",
+  data: "/pika/data",
+} as const;
+
+/** Files of docker-compose.yml: one node's pika.conf for an image, for every Pika version. */
+export const COMPOSE_CONFS = {
+  master: {
+    file: path.join(__dirname, "..", "..", "fixtures", "pika", "compose", "master.conf"),
+    port: 9221,
+  },
+  slave: { file: path.join(__dirname, "..", "..", "fixtures", "pika", "compose", "slave.conf"), port: 9222 },
+} as const;
+
+/** A node's pika.conf inside an image (data under /pika/data); keys every version accepts or ignores. */
+export function imageConf(port: number, options: NodeOptions = {}, version?: string): string {
+  return renderPikaConf(confKeys(port, { dir: IMAGE_LAYOUT.data }, options), version);
+}
+
+/** Renders a node's pika.conf into `dir` (creating the path directories) and returns its path. */
+export function writeNodeConf(
+  dir: string,
+  port: number,
+  options: NodeOptions,
+  version: string | undefined,
+): string {
+  const keys = confKeys(port, { dir }, options);
+  for (const k of PATH_KEYS) fs.mkdirSync(String(keys[k]), { recursive: true });
+  const file = path.join(dir, "pika.conf");
+  fs.writeFileSync(file, renderPikaConf(keys, version));
+  return file;
+}
