@@ -1,0 +1,101 @@
+/**
+ * The reference node as a process of its own, started the way Pika is: `pika-reference-server
+ * -c <pika.conf>`. It reads the same pika.conf keys, creates its path directories, writes its
+ * pidfile, rewrites its config copy as Pika does (replication-id), and serves the Redis protocol
+ * on P and replication on P+2000 on 127.0.0.1, in real time. It logs to stdout and to
+ * `<log-path>/pika-reference.log`, and exits cleanly on SIGTERM or SIGINT.
+ *
+ * usage: pika-reference-server -c <pika.conf>   |   pika-reference-server -v
+ * Environment: PIKA_SEED (the seed of its random choices: run_id, replication_id, jitter).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RealClock, Rng, seedFrom } from "../harness/clock";
+import { REPL_SHIFT } from "../harness/net";
+import { PikaConf } from "../harness/reference/conf";
+import { REFERENCE_VERSION, ReferenceNode } from "../harness/reference/node";
+
+const USAGE = "usage: pika-reference-server -c <pika.conf>  (or -v for the version)";
+
+function parseArgs(argv: string[]): { conf?: string; version?: boolean } {
+  if (argv.length === 1 && (argv[0] === "-v" || argv[0] === "--version")) return { version: true };
+  if (argv.length === 2 && argv[0] === "-c") return { conf: argv[1] };
+  return {};
+}
+
+class Log {
+  private file: number | undefined;
+  open(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    this.file = fs.openSync(path.join(dir, "pika-reference.log"), "a");
+  }
+  line(level: "I" | "W" | "E", text: string): void {
+    const l = `${level}${new Date().toISOString()} ${process.pid} ${text}\n`;
+    (level === "I" ? process.stdout : process.stderr).write(l);
+    if (this.file !== undefined) fs.writeSync(this.file, l);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.version) {
+    process.stdout.write(`pika_version: ${REFERENCE_VERSION}\n`);
+    return 0;
+  }
+  if (!args.conf) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const log = new Log();
+  const confPath = path.resolve(args.conf);
+  let conf: PikaConf;
+  try {
+    conf = PikaConf.load(confPath);
+  } catch (err) {
+    log.line("E", `cannot read config ${confPath}: ${(err as Error).message}`);
+    return 1;
+  }
+  // Pika resolves relative paths against its working directory and creates the directories.
+  const dirOf = (key: string, fallback: string) => path.resolve(conf.get(key) || fallback);
+  for (const [key, fallback] of [
+    ["log-path", "./log/"],
+    ["db-path", "./db/"],
+    ["dump-path", "./dump/"],
+    ["db-sync-path", "./dbsync/"],
+  ])
+    fs.mkdirSync(dirOf(key, fallback), { recursive: true });
+  log.open(dirOf("log-path", "./log/"));
+  const pidfile = dirOf("pidfile", "./pika.pid");
+  const seed = seedFrom(process.env.PIKA_SEED);
+  let node: ReferenceNode | undefined;
+  try {
+    node = new ReferenceNode(conf, new RealClock(new Rng(seed)));
+    await node.start();
+  } catch (err) {
+    log.line("E", `cannot start: ${(err as Error).message}`);
+    await node?.stop().catch(() => {});
+    return 1;
+  }
+  fs.writeFileSync(pidfile, `${process.pid}\n`);
+  log.line(
+    "I",
+    `pika-reference-server ${REFERENCE_VERSION} (seed ${seed}) ready: config ${confPath}, ` +
+      `Redis protocol on 127.0.0.1:${node.port}, replication on 127.0.0.1:${node.port + REPL_SHIFT}`,
+  );
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    for (const s of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(s, () => resolve(s));
+  });
+  log.line("I", `${signal}: shutting down`);
+  await node.stop();
+  fs.rmSync(pidfile, { force: true });
+  log.line("I", "stopped");
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`pika-reference-server: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
