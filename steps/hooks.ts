@@ -8,7 +8,14 @@
 import { After, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/cucumber";
 import type { RuleRef } from "../harness/check";
 import { seedFrom } from "../harness/clock";
-import { createTarget } from "../harness/targets/select";
+import { installInterruptHandlers, onInterrupt } from "../harness/targets/process";
+import {
+  createTarget,
+  loadSettings,
+  prepareRun,
+  settingsSkip,
+  stepTimeoutMs,
+} from "../harness/targets/select";
 import {
   attachAllTraces,
   TraceArtifacts,
@@ -19,14 +26,43 @@ import {
 import { secretsOf } from "../harness/trace/redact";
 import type { PikaWorld } from "./world";
 
-setDefaultTimeout(60_000);
+// The target comes from the environment (PIKA_TARGET, ...); a bad setting stops the run here.
+// Read again at the start of every run: the CLI's mutation and matrix runs reuse this module.
+let settings = loadSettings();
+let realTarget = settings.kind !== "reference";
+// Real targets wait in real seconds: a step may last minutes (@slow), never cucumber's 5 s.
+setDefaultTimeout(stepTimeoutMs(settings));
+// cucumber runs no After on Ctrl-C: stop nodes, containers and temp dirs ourselves.
+installInterruptHandlers();
 
+/** Set when no scenario of this run can run (e.g. no container engine); said once, loudly. */
+let runSkip: string | undefined;
+const announced = new Set<string>();
+const startedAt = new WeakMap<PikaWorld, number>();
+/** DESIGN budget: a scenario on a real target takes at most 60 s of wall time unless @slow. */
+const WALL_LIMIT_S = 60;
 /** Where traces go; a new writer per run, as the CLI's mutation and matrix runs reuse this module. */
 let traces = new TraceWriter(traceDir());
+
+BeforeAll(async () => {
+  settings = loadSettings();
+  realTarget = settings.kind !== "reference";
+  runSkip = await prepareRun(settings);
+  if (runSkip) console.error(`\n*** pika-conformance: every scenario is ${runSkip}\n`);
+});
 
 BeforeAll(() => {
   traces = new TraceWriter(traceDir());
 });
+
+function skip(w: PikaWorld, why: string): "skipped" {
+  if (!announced.has(why)) {
+    announced.add(why);
+    console.error(`pika-conformance: ${why}`);
+  }
+  w.attach(why, "text/plain");
+  return "skipped";
+}
 
 interface GherkinChild {
   scenario?: { id: string };
@@ -45,28 +81,44 @@ function ruleOf(children: readonly GherkinChild[] | undefined, scenarioAstId: st
 }
 
 Before(async function (this: PikaWorld, { pickle, gherkinDocument }) {
+  const tags = pickle.tags.map((t) => t.name);
+  const why = runSkip ?? settingsSkip(settings, tags);
+  if (why) return skip(this, why);
   this.seed = seedFrom(process.env.PIKA_SEED);
-  this.target = createTarget(this.seed);
+  this.target = await createTarget(this.seed, settings);
   this.defer(() => this.target[Symbol.asyncDispose]());
+  this.defer(onInterrupt(() => this.dispose()));
   this.startTrace();
   this.rule = ruleOf(gherkinDocument.feature?.children as GherkinChild[] | undefined, pickle.astNodeIds[0]);
   this.scenarioId = pickle.tags.map((t) => t.name.slice(1)).find((t) => /^[A-Z]+-[A-Z]+-\d+$/.test(t));
+  const cannot = await this.target.cannotRun?.(tags);
+  if (cannot) return skip(this, cannot);
+  startedAt.set(this, Date.now());
 });
 
 After(async function (this: PikaWorld, { result, pickle }) {
-  const dead = [...this.nodes.values()].flatMap((n) => {
-    const why = n.died();
-    return why ? [`${n.name} (port ${n.port}) died: ${why}\n${n.logs()}`] : [];
-  });
+  const dead: string[] = [];
+  for (const n of this.nodes.values()) {
+    const why = n.died() ?? (await n.liveness?.());
+    if (why) dead.push(`${n.name} (port ${n.port}) died: ${why}\n${n.logs()}`);
+  }
   const failed = result?.status === Status.FAILED || dead.length > 0;
   if (failed) {
     this.attach(`seed ${this.seed} (rerun with PIKA_SEED=${this.seed})`, "text/plain");
+    for (const n of this.nodes.values()) if (realTarget && !n.died()) this.attach(n.logs(), "text/plain");
   }
   await saveTrace(this, pickle.name, failed || attachAllTraces());
+  const start = startedAt.get(this);
+  const wall = start === undefined ? 0 : (Date.now() - start) / 1000;
   this.probe?.close();
   await this.dispose();
   if (dead.length)
     throw new Error(`a node of the system under test died during the scenario:\n${dead.join("\n")}`);
+  if (realTarget && wall > WALL_LIMIT_S && !pickle.tags.some((t) => t.name === "@slow"))
+    throw new Error(
+      `the scenario took ${wall.toFixed(1)} s of wall time on PIKA_TARGET=${settings.kind}; a scenario on a real ` +
+        `target must take at most ${WALL_LIMIT_S} s unless it is tagged @slow`,
+    );
 });
 
 /**

@@ -30,7 +30,7 @@ Feature: Keepalive and dead-peer detection on the master
   Rule: KA-IDLE: A master MUST close a replication connection on which it has received nothing for 180 s, and not much sooner
     Protocol: R28. Pika checks every 3 s and closes 181 to 184 s after the last read.
 
-    @KA-IDLE-01 @must @master
+    @KA-IDLE-01 @must @master @slow
     Scenario: A registered connection that goes silent is closed after 180 s
       Given a master under test
       And a probe slave announcing 127.0.0.1:40000

@@ -75,7 +75,7 @@ Feature: A repeated MetaSync from a registered slave is idempotent
       And the replication_id on connection A is 50 lowercase hex characters
       And connections A and B received the same replication_id
 
-    @MS-RID-02 @must @master
+    @MS-RID-02 @must @master @restarts
     Scenario: The replication_id survives a restart of the master
       Given a master under test
       And a probe slave announcing 127.0.0.1:40000

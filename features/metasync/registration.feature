@@ -17,7 +17,7 @@ Feature: MetaSync registers a slave with the master
       And the MetaSync reply on connection A carries one dbs_info entry per database, a 40-character run_id and a non-empty replication_id
       And within 1 s INFO on the master lists exactly the slaves 127.0.0.1:40000
 
-    @MS-REG-02 @must @master
+    @MS-REG-02 @must @master @fresh-node
     Scenario: The reply describes every configured database
       Given a master under test with 3 databases and db-instance-num 5
       And a probe slave announcing 127.0.0.1:40000

@@ -1,8 +1,26 @@
 /**
- * Target selection from the environment, read in one place. A bad setting stops the run with
- * one actionable paragraph.
+ * Target selection from the environment, read in one place (cucumber-js rejects options it does
+ * not know; the CLI of a later issue wraps these variables). A bad or missing setting stops the
+ * run at once with one actionable paragraph (ConfigError).
+ *
+ *   PIKA_TARGET        reference (default) | binary | container | external
+ *   PIKA_VERSION       required for real targets: the version INFO's pika_version reports
+ *   PIKA_BIN           binary: the Pika executable (e.g. output/pika, or bin/pika-reference-server)
+ *   PIKA_IMAGE         container: an image with an explicit tag (never pulled by default)
+ *   PIKA_MASTER, PIKA_SLAVE, PIKA_<NAME>   external: 127.0.0.1:<port> of running nodes
+ *   PIKA_<NAME>_PASSWORD   external: that node's requirepass
+ *   REQUIRE_CONTAINERS=1   container: no engine is a failure, not a skip
+ *   PIKA_SLOW=1|0      run @slow scenarios (default: yes on reference and binary, no elsewhere)
+ *   PIKA_DESTRUCTIVE=1|0   run @destructive scenarios (default: yes on reference only)
+ *   PIKA_START_TIMEOUT seconds from start to PONG (default 30)
+ *   PIKA_REFERENCE_VARIANT a reference behaviour variant or profile (reference target only)
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { behaviourOf } from "../reference/behaviour";
+import { REFERENCE_VERSION } from "../reference/node";
+import type { ExternalNode } from "./external";
+import { clearLeftovers } from "./process";
 import { ReferenceTarget } from "./reference";
 import type { Target } from "./target";
 
@@ -13,11 +31,25 @@ export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "ConfigError";
+    this.stack = `${this.name}: ${message}`; // the paragraph is the message; a stack adds nothing
   }
 }
 
+export interface Settings {
+  kind: TargetKind;
+  version?: string;
+  bin?: string;
+  image?: string;
+  external: Map<string, ExternalNode>;
+  requireContainers: boolean;
+  slow: boolean;
+  destructive: boolean;
+  startMs: number;
+  variant?: string;
+}
+
 export function targetKind(env: NodeJS.ProcessEnv = process.env): TargetKind {
-  const kind = (env.PIKA_TARGET ?? "reference") as TargetKind;
+  const kind = (env.PIKA_TARGET || "reference") as TargetKind;
   if (!KINDS.includes(kind))
     throw new ConfigError(
       `PIKA_TARGET="${env.PIKA_TARGET}" is not a target this kit knows. Use one of ${KINDS.join(", ")}; ` +
@@ -26,12 +58,217 @@ export function targetKind(env: NodeJS.ProcessEnv = process.env): TargetKind {
   return kind;
 }
 
-/** A fresh target for one scenario. */
-export function createTarget(seed: number, env: NodeJS.ProcessEnv = process.env): Target {
-  const kind = targetKind(env);
-  if (kind === "reference") return new ReferenceTarget(seed, behaviourOf(env.PIKA_REFERENCE_VARIANT));
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === "") return fallback;
+  if (/^(1|true|yes)$/i.test(v)) return true;
+  if (/^(0|false|no)$/i.test(v)) return false;
   throw new ConfigError(
-    `PIKA_TARGET=${kind} is not available in this version of the kit yet: only the embedded reference target runs. ` +
-      "Unset PIKA_TARGET to run against the reference node.",
+    `${name}="${v}" is not a yes/no setting: use ${name}=1 or ${name}=0, or leave it unset.`,
   );
+}
+
+const BIN_HINT =
+  "Point PIKA_BIN at a Pika executable, e.g. PIKA_BIN=$PWD/output/pika after building Pika, or at the kit's " +
+  "own reference server: PIKA_BIN=bin/pika-reference-server PIKA_VERSION=" +
+  REFERENCE_VERSION +
+  ".";
+
+function checkBin(bin: string | undefined): string {
+  if (!bin) throw new ConfigError(`PIKA_TARGET=binary needs PIKA_BIN, the executable to start. ${BIN_HINT}`);
+  const abs = path.resolve(bin);
+  const st = fs.statSync(abs, { throwIfNoEntry: false });
+  if (!st) throw new ConfigError(`PIKA_BIN=${bin} does not exist (looked for ${abs}). ${BIN_HINT}`);
+  if (!st.isFile()) throw new ConfigError(`PIKA_BIN=${bin} is not a file (${abs}). ${BIN_HINT}`);
+  try {
+    fs.accessSync(abs, fs.constants.X_OK);
+  } catch {
+    throw new ConfigError(
+      `PIKA_BIN=${bin} is not executable: run chmod +x ${abs}, or point PIKA_BIN elsewhere. ${BIN_HINT}`,
+    );
+  }
+  return abs;
+}
+
+function checkImage(image: string | undefined): string {
+  const hint =
+    "Name an image with an explicit tag that the engine has or can pull, e.g. PIKA_IMAGE=pikadb/pika:v4.0.1, or " +
+    "the kit's own reference image built by .ci/run: PIKA_IMAGE=pika-conformance/reference:local.";
+  if (!image) throw new ConfigError(`PIKA_TARGET=container needs PIKA_IMAGE. ${hint}`);
+  const last = image.slice(image.lastIndexOf("/") + 1);
+  if (!last.includes(":") && !image.includes("@sha256:"))
+    throw new ConfigError(`PIKA_IMAGE=${image} has no tag: the kit never guesses one. ${hint}`);
+  return image;
+}
+
+/** "127.0.0.1:9221" → port; the kit talks to nodes on the loopback interface only. */
+export function parseAddress(name: string, value: string): number {
+  const m = /^(127\.0\.0\.1|localhost):(\d+)$/.exec(value.trim());
+  const port = m ? Number(m[2]) : Number.NaN;
+  if (!m || port < 1 || port > 65535 - 10001)
+    throw new ConfigError(
+      `${name}=${value} is not an address the kit can use: give 127.0.0.1:<port> with the node's port P ` +
+        "(the kit uses P, P+2000 and P+10001, on the loopback interface only; run the nodes with host " +
+        "networking or publish those three ports on 127.0.0.1 with the same offsets).",
+    );
+  return port;
+}
+
+function externalNodes(env: NodeJS.ProcessEnv): Map<string, ExternalNode> {
+  const nodes = new Map<string, ExternalNode>();
+  const reserved = new Set([
+    "TARGET",
+    "VERSION",
+    "BIN",
+    "IMAGE",
+    "SLOW",
+    "DESTRUCTIVE",
+    "SEED",
+    "START_TIMEOUT",
+  ]);
+  for (const [k, v] of Object.entries(env)) {
+    const m = /^PIKA_([A-Z][A-Z0-9]*)$/.exec(k);
+    if (!m || reserved.has(m[1]) || v === undefined || v === "") continue;
+    if (!/^(127\.0\.0\.1|localhost):/.test(v) && !["MASTER", "SLAVE"].includes(m[1])) continue;
+    nodes.set(m[1].toLowerCase(), {
+      from: k,
+      port: parseAddress(k, v),
+      password: env[`${k}_PASSWORD`] || undefined,
+    });
+  }
+  return nodes;
+}
+
+/** Reads and checks every setting; throws one ConfigError paragraph for the first bad one. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const kind = targetKind(env);
+  const real = kind !== "reference";
+  const startS = env.PIKA_START_TIMEOUT ? Number(env.PIKA_START_TIMEOUT) : 30;
+  if (!(startS > 0))
+    throw new ConfigError(
+      `PIKA_START_TIMEOUT="${env.PIKA_START_TIMEOUT}" must be a number of seconds above 0.`,
+    );
+  const settings: Settings = {
+    kind,
+    external: new Map(),
+    requireContainers: flag(env, "REQUIRE_CONTAINERS", false),
+    slow: flag(env, "PIKA_SLOW", kind === "reference" || kind === "binary"),
+    destructive: flag(env, "PIKA_DESTRUCTIVE", !real),
+    startMs: startS * 1000,
+  };
+  if (kind === "reference") {
+    settings.variant = env.PIKA_REFERENCE_VARIANT || undefined;
+    try {
+      behaviourOf(settings.variant);
+    } catch (err) {
+      throw new ConfigError(`PIKA_REFERENCE_VARIANT: ${(err as Error).message}`);
+    }
+    return settings;
+  }
+  if (env.PIKA_REFERENCE_VARIANT && kind !== "binary")
+    throw new ConfigError(
+      `PIKA_REFERENCE_VARIANT applies to the reference node only; with PIKA_TARGET=${kind} unset it.`,
+    );
+  if (kind === "binary") settings.bin = checkBin(env.PIKA_BIN);
+  if (kind === "container") settings.image = checkImage(env.PIKA_IMAGE);
+  if (kind === "external") {
+    settings.external = externalNodes(env);
+    if (!settings.external.size)
+      throw new ConfigError(
+        "PIKA_TARGET=external needs the addresses of running nodes: PIKA_MASTER=127.0.0.1:<port> for the master " +
+          "under test, PIKA_SLAVE=127.0.0.1:<port> for the slave under test (PIKA_MASTER_PASSWORD / " +
+          "PIKA_SLAVE_PASSWORD when they have a requirepass). docker-compose.yml starts such a pair: " +
+          "PIKA_IMAGE=<image:tag> docker compose up -d --wait, then PIKA_MASTER=127.0.0.1:9221 PIKA_SLAVE=127.0.0.1:9222.",
+      );
+  }
+  if (!env.PIKA_VERSION)
+    throw new ConfigError(
+      `PIKA_TARGET=${kind} needs PIKA_VERSION, the version of the Pika under test as INFO server's pika_version ` +
+        "reports it (e.g. PIKA_VERSION=4.0.1; `pika -v` prints it). It decides which pika.conf keys the nodes get " +
+        `(replication-id since 3.5.1, db-instance-num since 4.0.0), and the kit checks it after every start. ` +
+        `For the kit's reference server use PIKA_VERSION=${REFERENCE_VERSION}.`,
+    );
+  settings.version = env.PIKA_VERSION;
+  return settings;
+}
+
+/** Step timeout: real targets wait in real seconds (an @slow step lasts 170 s). */
+export function stepTimeoutMs(s: Settings): number {
+  return s.kind === "reference" ? 60_000 : 240_000;
+}
+
+/** Why a scenario with these tags is not run with these settings, whatever the target says. */
+export function settingsSkip(s: Settings, tags: readonly string[]): string | undefined {
+  if (tags.includes("@slow") && !s.slow)
+    return `@slow scenario (minutes of real time) skipped on PIKA_TARGET=${s.kind}: set PIKA_SLOW=1 to run it`;
+  // On running nodes the external target says why it never runs them.
+  if (tags.includes("@destructive") && !s.destructive && s.kind !== "external")
+    return (
+      `@destructive scenario (it can crash or corrupt a real Pika) skipped on PIKA_TARGET=${s.kind}: ` +
+      "set PIKA_DESTRUCTIVE=1 to run it on fresh nodes"
+    );
+  return undefined;
+}
+
+/** A fresh target for one scenario. */
+export async function createTarget(seed: number, s: Settings = loadSettings()): Promise<Target> {
+  switch (s.kind) {
+    case "reference":
+      return new ReferenceTarget(seed, behaviourOf(s.variant));
+    case "binary": {
+      const { BinaryTarget } = await import("./binary");
+      return new BinaryTarget(seed, { bin: s.bin!, version: s.version!, startMs: s.startMs });
+    }
+    case "container": {
+      const { ContainerTarget } = await import("./container");
+      return new ContainerTarget(seed, { image: s.image!, version: s.version!, startMs: s.startMs });
+    }
+    case "external": {
+      const { ExternalTarget } = await import("./external");
+      return new ExternalTarget(seed, { nodes: s.external, version: s.version! });
+    }
+  }
+}
+
+/**
+ * What a run does once before its first scenario (in every parallel worker): removes what killed
+ * runs left, and checks that the target works at all, so a wrong binary, image, version or
+ * address stops the run with one message instead of failing every scenario. For the container
+ * target without an engine it returns the reason every scenario is skipped for (or throws when
+ * REQUIRE_CONTAINERS=1).
+ */
+export async function prepareRun(
+  s: Settings,
+  log: (line: string) => void = console.error,
+): Promise<string | undefined> {
+  const cleared = clearLeftovers();
+  if (cleared.length) log(`pika-conformance: removed what an earlier run left: ${cleared.join(", ")}`);
+  if (s.kind === "reference") return undefined;
+  if (s.kind === "container") {
+    const { clearContainerLeftovers, engineProblem } = await import("./container");
+    const problem = await engineProblem();
+    if (problem) {
+      const why =
+        `no container engine is reachable (${problem}), so PIKA_TARGET=container cannot start ${s.image}. Start Docker ` +
+        "(or set DOCKER_HOST), or set REQUIRE_CONTAINERS=1 to make this a failure.";
+      if (s.requireContainers) throw new ConfigError(`REQUIRE_CONTAINERS=1: ${why}`);
+      return `skipped: ${why}`;
+    }
+    const gone = await clearContainerLeftovers();
+    if (gone.length) log(`pika-conformance: removed containers an earlier run left: ${gone.join(", ")}`);
+  }
+  // One node, started and checked as a scenario would, then stopped.
+  const target = await createTarget(1, s);
+  try {
+    if (s.kind === "external") {
+      for (const name of s.external.keys()) await target.startNode(name);
+    } else await target.startNode("preflight");
+  } catch (err) {
+    throw new ConfigError(
+      `PIKA_TARGET=${s.kind}: the first node does not start as it should. ${(err as Error).message}`,
+    );
+  } finally {
+    await target[Symbol.asyncDispose]();
+  }
+  return undefined;
 }

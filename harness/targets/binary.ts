@@ -1,0 +1,188 @@
+/**
+ * Binary target: every node is a child process `$PIKA_BIN -c <pika.conf>` on 127.0.0.1, with a
+ * directory of its own (config copy, data and log directories, stdout and stderr). A node is
+ * ready when P answers PING and P+2000 accepts connections, raced against its exit; it is
+ * stopped with SIGTERM and SIGKILL after at most 1 s (real Pika takes about 14 s on SIGTERM);
+ * a restart reuses its config copy and directories. Everything runs in real time.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RealClock, Rng } from "../clock";
+import { LOOPBACK, ports, REPL_SHIFT } from "../net";
+import { Admin } from "./admin";
+import type { Info } from "./info";
+import { writeNodeConf } from "./pikaconf";
+import {
+  checkVersion,
+  describeExit,
+  makeRunDir,
+  NodeProcess,
+  onInterrupt,
+  redact,
+  tailDir,
+  waitReady,
+} from "./process";
+import type { NodeOptions, SutNode, Target } from "./target";
+
+export interface BinarySettings {
+  /** Absolute path of the executable. */
+  bin: string;
+  /** PIKA_VERSION: decides the config keys; INFO's pika_version must match it. */
+  version: string;
+  /** Budget for a start, process start to PONG, in ms. */
+  startMs: number;
+  /** Grace between SIGTERM and SIGKILL, in ms (at most 1000). */
+  graceMs?: number;
+  /** Extra environment for the node processes. */
+  env?: NodeJS.ProcessEnv;
+}
+
+class BinarySutNode implements SutNode {
+  readonly host = LOOPBACK;
+  private proc: NodeProcess | undefined;
+  private stopped = false;
+  private starts = 0;
+
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    readonly options: NodeOptions,
+    readonly dir: string,
+    private readonly confPath: string,
+    private readonly settings: BinarySettings,
+  ) {}
+
+  get replPort(): number {
+    return this.port + REPL_SHIFT;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.starts++;
+    const proc = NodeProcess.start(this.settings.bin, ["-c", this.confPath], this.dir, {
+      ...process.env,
+      ...this.settings.env,
+    });
+    this.proc = proc;
+    await waitReady({
+      port: this.port,
+      password: this.options.requirepass,
+      budgetMs: this.settings.startMs,
+      gone: proc.exited.then(describeExit),
+      what: `node ${this.name} (${this.settings.bin} -c ${this.confPath})`,
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${this.logs()}`);
+    });
+  }
+
+  async admin(): Promise<Admin> {
+    return Admin.open(this.port, this.options.requirepass);
+  }
+
+  async info(section = "replication"): Promise<Info> {
+    const a = await this.admin();
+    try {
+      return await a.info(section);
+    } finally {
+      a.close();
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+
+  async kill(): Promise<void> {
+    this.stopped = true;
+    await this.proc?.stop(Math.min(this.settings.graceMs ?? 1000, 1000));
+  }
+
+  died(): string | undefined {
+    if (this.stopped || !this.proc?.exit) return undefined;
+    return describeExit(this.proc.exit);
+  }
+
+  async liveness(): Promise<string | undefined> {
+    if (this.stopped) return undefined;
+    const dead = this.died();
+    if (dead) return dead;
+    try {
+      const a = await this.admin();
+      try {
+        const pong = await a.call("ping");
+        return pong === "PONG" ? undefined : `PING answered ${String(pong)}`;
+      } finally {
+        a.close();
+      }
+    } catch (err) {
+      return `P does not answer: ${(err as Error).message}`;
+    }
+  }
+
+  logs(): string {
+    const text = [
+      `node ${this.name}: ${this.settings.bin} -c ${this.confPath} (port ${this.port}, started ${this.starts} time(s))`,
+      this.proc?.output() ?? "",
+      tailDir(path.join(this.dir, "log")),
+    ].join("\n");
+    return redact(text, [this.options.requirepass, this.options.masterauth]);
+  }
+}
+
+export class BinaryTarget implements Target {
+  readonly kind = "binary" as const;
+  readonly clock: RealClock;
+  private readonly nodes: BinarySutNode[] = [];
+  readonly dir: string;
+  private readonly unregister: () => void;
+
+  constructor(
+    seed: number,
+    private readonly settings: BinarySettings,
+  ) {
+    this.clock = new RealClock(new Rng(seed));
+    this.dir = makeRunDir("bin");
+    this.unregister = onInterrupt(() => this[Symbol.asyncDispose]());
+  }
+
+  allocatePort(): Promise<number> {
+    return ports.allocate();
+  }
+
+  async startNode(name: string, options: NodeOptions = {}): Promise<SutNode> {
+    for (let attempt = 1; ; attempt++) {
+      const port = await ports.allocate();
+      const dir = path.join(this.dir, `${name}-${port}`);
+      fs.mkdirSync(dir, { recursive: true });
+      const conf = writeNodeConf(dir, port, options, this.settings.version);
+      const node = new BinarySutNode(name, port, options, dir, conf, this.settings);
+      this.nodes.push(node);
+      try {
+        await node.start();
+      } catch (err) {
+        await node.kill();
+        // Another process took one of the ports between the check and the bind: try new ones.
+        if (attempt < 3 && /EADDRINUSE|address already in use/i.test(node.logs())) continue;
+        throw err;
+      }
+      const admin = await node.admin();
+      try {
+        await checkVersion(admin, this.settings.version, `node ${name} (${this.settings.bin})`);
+      } finally {
+        admin.close();
+      }
+      return node;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.unregister();
+    await Promise.allSettled(this.nodes.map((n) => n.kill()));
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
