@@ -1,0 +1,63 @@
+/**
+ * The two reconnection cases of Pika issue #2291, staged on any target and measured on the
+ * wire: the half-open replication connection, and K slaves losing their master at once. The
+ * scenarios in features/pair assert budgets on the same situations; these procedures observe
+ * them for longer (a stock Pika needs about 180 s) and return figures.
+ */
+import { BudgetExceeded } from "./clock";
+import { linksUpWithin, proxyMark, type Recovery, recoveryFigures, slaveof } from "./pair";
+import { WireProxy } from "./proxy";
+import type { SutNode, Target } from "./targets/target";
+import { Trace } from "./trace/trace";
+
+export interface CaseResult {
+  case: string;
+  recoveries: Recovery[];
+  /** Seconds of observation after the fault. */
+  horizonS: number;
+}
+
+/** Starts a master and `k` slaves, links them through a proxy, injects the fault, and observes. */
+async function stage(
+  target: Target,
+  name: string,
+  k: number,
+  horizonS: number,
+  fault: (proxy: WireProxy) => void,
+): Promise<CaseResult> {
+  const clock = target.clock;
+  const trace = new Trace(clock);
+  const id = clock.rng.hex(50);
+  const master = await target.startNode("master", { replicationId: id });
+  const slaves: SutNode[] = [];
+  for (let i = 1; i <= k; i++) slaves.push(await target.startNode(`slave${i}`, { replicationId: id }));
+  await using proxy = await WireProxy.start(clock, master.port, { trace });
+  for (const s of slaves) await slaveof(s, trace, "127.0.0.1", String(proxy.port));
+  await linksUpWithin(clock, slaves, 10);
+  const at = { at: clock.now(), mark: proxyMark(proxy) };
+  fault(proxy);
+  const figures = () =>
+    recoveryFigures(
+      proxy,
+      at,
+      slaves.map((s) => ({ name: s.name, port: s.port })),
+    );
+  try {
+    await clock.within(horizonS, () => figures().every((r) => r.recoveredS !== undefined));
+  } catch (err) {
+    if (!(err instanceof BudgetExceeded)) throw err;
+  }
+  return { case: name, recoveries: figures(), horizonS };
+}
+
+export const halfOpenCase = (target: Target, horizonS = 240) =>
+  stage(target, "half-open", 1, horizonS, (p) => p.cut({ port: "repl" }, "half-open"));
+
+export const stormCase = (target: Target, k = 8, horizonS = 60) =>
+  stage(target, `storm-${k}`, k, horizonS, (p) => p.cut({ port: "repl" }, "fin"));
+
+/** Spread of the first attempts after the fault, in seconds (0: all at once). */
+export function firstAttemptSpread(r: Recovery[]): number | undefined {
+  const firsts = r.flatMap((x) => (x.timeline.length ? [x.timeline[0]] : []));
+  return firsts.length < 2 ? undefined : Math.max(...firsts) - Math.min(...firsts);
+}
