@@ -5,9 +5,13 @@
  * (PIKA_TRACE_DIR, default reports/traces), and attached with its sequence diagram when a scenario
  * fails (or always, with PIKA_TRACE=all); the nodes' requirepass/masterauth are redacted first.
  */
+
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { After, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/cucumber";
 import type { RuleRef } from "../harness/check";
 import { seedFrom } from "../harness/clock";
+import { recoveryFigures } from "../harness/pair";
 import { installInterruptHandlers, onInterrupt } from "../harness/targets/process";
 import {
   createTarget,
@@ -23,7 +27,7 @@ import {
   traceDir,
   traceFileBase,
 } from "../harness/trace/artifacts";
-import { secretsOf } from "../harness/trace/redact";
+import { redactText, secretsOf } from "../harness/trace/redact";
 import type { PikaWorld } from "./world";
 
 // The target comes from the environment (PIKA_TARGET, ...); a bad setting stops the run here.
@@ -105,9 +109,12 @@ After(async function (this: PikaWorld, { result, pickle }) {
   const failed = result?.status === Status.FAILED || dead.length > 0;
   if (failed) {
     this.attach(`seed ${this.seed} (rerun with PIKA_SEED=${this.seed})`, "text/plain");
-    for (const n of this.nodes.values()) if (realTarget && !n.died()) this.attach(n.logs(), "text/plain");
+    const secrets = secretsOf([...this.nodes.values()].map((n) => n.options));
+    for (const n of this.nodes.values())
+      if (realTarget && !n.died()) this.attach(redactText(n.logs(), secrets), "text/plain");
   }
   await saveTrace(this, pickle.name, failed || attachAllTraces());
+  await saveRecovery(this, pickle.name);
   const start = startedAt.get(this);
   const wall = start === undefined ? 0 : (Date.now() - start) / 1000;
   this.probe?.close();
@@ -143,4 +150,35 @@ async function saveTrace(w: PikaWorld, name: string, attach: boolean): Promise<v
   w.attach(trace.text || "(no frames recorded)", { mediaType: "text/plain", fileName: `${stem}.trace.txt` });
   // As a Buffer: cucumber base64-encodes it, and its HTML report shows only base64 images.
   w.attach(Buffer.from(trace.svg), { mediaType: "image/svg+xml", fileName: `${stem}.sequence.svg` });
+}
+
+/**
+ * After a fault between a pair under test: MetaSync attempts until recovery, time to recovery
+ * and the attempt timeline of every slave, attached to the report and written next to the
+ * trace (`<stem>.recovery.json`), so runs on different targets can be compared.
+ */
+async function saveRecovery(w: PikaWorld, name: string): Promise<void> {
+  if (!w.proxy || !w.fault) return;
+  const figures = {
+    scenario: w.scenarioId ?? name,
+    target: settings.kind,
+    variant: process.env.PIKA_REFERENCE_VARIANT || undefined,
+    version: settings.version,
+    recoveries: recoveryFigures(
+      w.proxy,
+      w.fault,
+      w.slaves.map((s) => ({ name: s.name, port: s.port })),
+    ),
+  };
+  const json = `${JSON.stringify(figures, null, 2)}\n`;
+  const stem = traceFileBase(w.scenarioId, name);
+  w.attach(json, { mediaType: "application/json", fileName: `${stem}.recovery.json` });
+  try {
+    await mkdir(traceDir(), { recursive: true });
+    await writeFile(join(traceDir(), `${stem}.recovery.json`), json);
+  } catch (err) {
+    console.error(
+      `pika-conformance: could not write the recovery figures of "${name}": ${(err as Error).message}`,
+    );
+  }
 }
