@@ -5,21 +5,29 @@
  * on P and replication on P+2000 on 127.0.0.1, in real time. It logs to stdout and to
  * `<log-path>/pika-reference.log`, and exits cleanly on SIGTERM or SIGINT.
  *
- * usage: pika-reference-server -c <pika.conf>   |   pika-reference-server -v
- * Environment: PIKA_SEED (the seed of its random choices: run_id, replication_id, jitter).
+ * usage: pika-reference-server [--profile NAME] -c <pika.conf>   |   pika-reference-server -v
+ * Environment: PIKA_SEED (the seed of its random choices: run_id, replication_id, jitter);
+ * PIKA_REFERENCE_VARIANT (a variant or profile, as --profile; the binary target passes it on).
+ *
+ * With a profile such as pika-4.0 the process also behaves like that Pika release: a crash is
+ * an abrupt exit by SIGSEGV, and SIGTERM takes about 14.5 s, the ports staying bound meanwhile.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RealClock, Rng, seedFrom } from "../harness/clock";
 import { REPL_SHIFT } from "../harness/net";
+import { type Behaviour, behaviourOf } from "../harness/reference/behaviour";
 import { PikaConf } from "../harness/reference/conf";
 import { REFERENCE_VERSION, ReferenceNode } from "../harness/reference/node";
 
-const USAGE = "usage: pika-reference-server -c <pika.conf>  (or -v for the version)";
+const USAGE = "usage: pika-reference-server [--profile NAME] -c <pika.conf>  (or -v for the version)";
 
-function parseArgs(argv: string[]): { conf?: string; version?: boolean } {
+function parseArgs(argv: string[]): { conf?: string; version?: boolean; profile?: string } {
   if (argv.length === 1 && (argv[0] === "-v" || argv[0] === "--version")) return { version: true };
-  if (argv.length === 2 && argv[0] === "-c") return { conf: argv[1] };
+  const profile = argv[0] === "--profile" ? argv[1] : undefined;
+  const rest = profile === undefined ? argv : argv.slice(2);
+  if (rest.length === 2 && rest[0] === "-c")
+    return { conf: rest[1], profile: profile ?? process.env.PIKA_REFERENCE_VARIANT };
   return {};
 }
 
@@ -47,6 +55,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const log = new Log();
+  let behaviour: Behaviour;
+  try {
+    behaviour = behaviourOf(args.profile);
+  } catch (err) {
+    process.stderr.write(`pika-reference-server: ${(err as Error).message}\n`);
+    return 2;
+  }
   const confPath = path.resolve(args.conf);
   let conf: PikaConf;
   try {
@@ -69,7 +84,11 @@ async function main(argv: string[]): Promise<number> {
   const seed = seedFrom(process.env.PIKA_SEED);
   let node: ReferenceNode | undefined;
   try {
-    node = new ReferenceNode(conf, new RealClock(new Rng(seed)));
+    node = new ReferenceNode(conf, new RealClock(new Rng(seed)), behaviour);
+    node.onCrash = (reason) => {
+      log.line("E", `crash: ${reason}`);
+      process.kill(process.pid, "SIGSEGV"); // as abrupt as Pika's null dereference
+    };
     await node.start();
   } catch (err) {
     log.line("E", `cannot start: ${(err as Error).message}`);
@@ -86,6 +105,8 @@ async function main(argv: string[]): Promise<number> {
     for (const s of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(s, () => resolve(s));
   });
   log.line("I", `${signal}: shutting down`);
+  if (signal === "SIGTERM" && behaviour.sigtermExitS > 0)
+    await new Promise((r) => setTimeout(r, behaviour.sigtermExitS * 1000)); // a slow exit, the ports still bound
   await node.stop();
   fs.rmSync(pidfile, { force: true });
   log.line("I", "stopped");

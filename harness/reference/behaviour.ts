@@ -34,6 +34,11 @@ export interface Behaviour {
   waitReplyTimeout: boolean;
   /** #1178: SLAVEOF to the same master restarts a slave in Error (false: +OK and nothing). */
   sameMasterRestarts: boolean;
+  // --- process (bin/pika-reference-server only)
+  /** Seconds between SIGTERM and exit; Pika takes about 14.5 s, ports staying bound. */
+  sigtermExitS: number;
+  /** INFO server's pika_version, when a profile reports a Pika release's (default: the reference's own). */
+  pikaVersion?: string;
 }
 
 export const CONFORMANT: Behaviour = {
@@ -53,6 +58,7 @@ export const CONFORMANT: Behaviour = {
   reconnectOnBadFrame: true,
   waitReplyTimeout: true,
   sameMasterRestarts: true,
+  sigtermExitS: 0,
 };
 
 /** Retries with no real delay: a retry storm. */
@@ -157,6 +163,8 @@ export const PROFILES: Record<string, Variant> = {
       reconnectOnBadFrame: false,
       waitReplyTimeout: false,
       sameMasterRestarts: false,
+      sigtermExitS: 14.5,
+      pikaVersion: "4.0.0", // what v4.0.0 and v4.0.1 both report (docs/PROTOCOL.md §11.5)
     },
   },
 };

@@ -187,7 +187,7 @@ export class ReferenceNode {
       parts.push(
         [
           "# Server",
-          `pika_version:${REFERENCE_VERSION}`,
+          `pika_version:${this.behaviour.pikaVersion ?? REFERENCE_VERSION}`,
           `tcp_port:${this.port}`,
           `run_id:${this.runId}`,
         ].join("\r\n"),
