@@ -7,6 +7,20 @@ const common = {
   strict: true,
 };
 
+/** A profile for one real target: real time, so parallel workers where the target allows. */
+function realTarget(kind, parallel) {
+  return {
+    ...common,
+    parallel,
+    format: [
+      "progress",
+      "summary",
+      `html:reports/cucumber-${kind}.html`,
+      `junit:reports/cucumber-${kind}-junit.xml`,
+    ],
+  };
+}
+
 module.exports = {
   // The CLI (bin/pika-conformance) adds its own formats and tags.
   cli: { ...common },
@@ -20,6 +34,12 @@ module.exports = {
       "message:reports/cucumber-messages.ndjson",
     ],
   },
+  // Passes of .ci/run on real targets (PIKA_TARGET and its settings come from the environment;
+  // see README "Targets"): each writes its own JUnit file for the run summary.
+  binary: realTarget("binary", 4),
+  container: realTarget("container", 4),
+  // One set of running nodes: scenarios must not share them at the same time.
+  external: realTarget("external", 0),
   // No file outputs: test/report.test.ts passes its own --format html:<temp dir>/report.html.
   report_test: {
     ...common,

@@ -1,0 +1,264 @@
+/**
+ * Real targets (harness/targets/{pikaconf,select,process,binary,external}.ts): pika.conf
+ * rendering per version, settings and their error paragraphs, skips, leftovers of killed runs,
+ * and the binary driver against bin/pika-reference-server (start, version check, restart with
+ * its config copy, death, a binary that exits at once, cleanup).
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, describe, test } from "node:test";
+import { PikaConf } from "../harness/reference/conf";
+import { REFERENCE_VERSION } from "../harness/reference/node";
+import { BinaryTarget } from "../harness/targets/binary";
+import { EXTERNAL_SKIPS, ExternalTarget } from "../harness/targets/external";
+import {
+  COMPOSE_CONFS,
+  confKeys,
+  imageConf,
+  keyApplies,
+  parseVersion,
+  renderPikaConf,
+  versionMatches,
+} from "../harness/targets/pikaconf";
+import { clearLeftovers, makeRunDir, ownerAlive, ownerId, probeOnce } from "../harness/targets/process";
+import { ConfigError, loadSettings, settingsSkip } from "../harness/targets/select";
+
+const ROOT = path.join(__dirname, "..");
+const SERVER = path.join(ROOT, "bin", "pika-reference-server");
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "targets-test-"));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+const keysOf = (text: string) =>
+  text
+    .split("\n")
+    .filter((l) => /^[a-z]/.test(l))
+    .map((l) => l.split(" : ")[0].replace(/ :$/, ""));
+
+describe("pika.conf rendering", () => {
+  const keys = confKeys(
+    9301,
+    { dir: "/n" },
+    { requirepass: "pw", databases: 3, extra: { "sync-window-size": "100", "x-new": "1" } },
+  );
+
+  test("fills the template's keys in place, appends the others, and gives every path its own directory", () => {
+    const text = renderPikaConf(keys, "4.0.1");
+    const conf = new PikaConf(undefined, text);
+    assert.equal(conf.get("port"), "9301");
+    assert.equal(conf.get("requirepass"), "pw");
+    assert.equal(conf.get("databases"), "3");
+    assert.equal(conf.get("sync-window-size"), "100");
+    assert.equal(conf.get("x-new"), "1");
+    assert.equal(conf.get("daemonize"), "no");
+    assert.equal(conf.get("maxclients"), "1000");
+    for (const [k, dir] of Object.entries({
+      "db-path": "db",
+      "log-path": "log",
+      "dump-path": "dump",
+      "db-sync-path": "dbsync",
+    }))
+      assert.equal(conf.get(k), `/n/${dir}/`);
+    assert.equal(conf.get("pidfile"), "/n/pika.pid");
+    const ks = keysOf(text);
+    assert.equal(new Set(ks).size, ks.length, "no key twice");
+    assert.doesNotMatch(text, / $/m, "no trailing blanks");
+  });
+
+  test("leaves out the keys older versions lack", () => {
+    const has = (v: string | undefined) => keysOf(renderPikaConf(keys, v));
+    assert.ok(has("4.0.1").includes("db-instance-num") && has("4.0.1").includes("replication-id"));
+    assert.ok(!has("3.5.5").includes("db-instance-num") && has("3.5.5").includes("replication-id"));
+    assert.ok(!has("v3.5.0").includes("replication-id") && !has("3.5.0").includes("db-instance-num"));
+    assert.ok(has(REFERENCE_VERSION).includes("db-instance-num"), "a non-release version gets every key");
+    assert.ok(has(undefined).includes("replication-id"));
+    assert.doesNotMatch(
+      renderPikaConf(keys, "3.5.0"),
+      /since v3\.5\.1/,
+      "the dropped key's comment goes too",
+    );
+    assert.equal(keyApplies("db-instance-num", "3.5.5"), false);
+    assert.deepEqual(parseVersion("v4.0.1-rc"), [4, 0, 1]);
+  });
+
+  test("checks INFO's pika_version against PIKA_VERSION, allowing v4.0.1's 4.0.0", () => {
+    assert.ok(versionMatches("4.0.1", "4.0.1"));
+    assert.ok(versionMatches("v4.0.1", "4.0.1"));
+    assert.ok(versionMatches("4.0.1", "4.0.0"));
+    assert.ok(versionMatches(REFERENCE_VERSION, REFERENCE_VERSION));
+    assert.ok(!versionMatches("4.0.1", "3.5.5"));
+    assert.ok(!versionMatches("4.0.0", "4.0.1"));
+    assert.ok(!versionMatches("4.0.1", REFERENCE_VERSION));
+  });
+
+  test("the compose files' configs are the rendered template (regenerate with imageConf if this fails)", () => {
+    for (const { file, port } of Object.values(COMPOSE_CONFS))
+      assert.equal(fs.readFileSync(file, "utf8"), imageConf(port), `${file} is stale`);
+  });
+});
+
+describe("settings", () => {
+  const bad = (env: NodeJS.ProcessEnv, pattern: RegExp) =>
+    assert.throws(
+      () => loadSettings(env),
+      (e: Error) => e instanceof ConfigError && pattern.test(e.message),
+    );
+
+  test("the reference target needs nothing", () => {
+    const s = loadSettings({});
+    assert.equal(s.kind, "reference");
+    assert.ok(s.slow && s.destructive);
+  });
+
+  test("a bad or missing setting is one actionable paragraph", () => {
+    bad({ PIKA_TARGET: "pika" }, /not a target this kit knows.*reference, binary, container, external/);
+    bad({ PIKA_TARGET: "binary", PIKA_VERSION: "4.0.1" }, /needs PIKA_BIN.*output\/pika/);
+    bad({ PIKA_TARGET: "binary", PIKA_BIN: "/no/such/pika", PIKA_VERSION: "4.0.1" }, /does not exist/);
+    bad(
+      { PIKA_TARGET: "binary", PIKA_BIN: path.join(ROOT, "README.md"), PIKA_VERSION: "4.0.1" },
+      /not executable.*chmod \+x/,
+    );
+    bad({ PIKA_TARGET: "binary", PIKA_BIN: SERVER }, /needs PIKA_VERSION.*pika_version/);
+    bad({ PIKA_TARGET: "container", PIKA_VERSION: "4.0.1" }, /needs PIKA_IMAGE/);
+    bad({ PIKA_TARGET: "container", PIKA_IMAGE: "pikadb/pika", PIKA_VERSION: "4.0.1" }, /no tag/);
+    bad({ PIKA_TARGET: "external", PIKA_VERSION: "4.0.1" }, /PIKA_MASTER=127\.0\.0\.1/);
+    bad({ PIKA_TARGET: "external", PIKA_MASTER: "10.0.0.5:9221", PIKA_VERSION: "4.0.1" }, /loopback/);
+    bad({ PIKA_SLOW: "sometimes" }, /PIKA_SLOW=1 or PIKA_SLOW=0/);
+    bad({ PIKA_REFERENCE_VARIANT: "no-such-variant" }, /PIKA_REFERENCE_VARIANT/);
+  });
+
+  test("real targets read their settings; @slow runs on binary only and @destructive nowhere by default", () => {
+    const b = loadSettings({
+      PIKA_TARGET: "binary",
+      PIKA_BIN: "bin/pika-reference-server",
+      PIKA_VERSION: "4.0.1",
+    });
+    assert.equal(b.bin, path.resolve("bin/pika-reference-server"));
+    assert.ok(b.slow && !b.destructive);
+    assert.match(settingsSkip(b, ["@destructive"]) ?? "", /PIKA_DESTRUCTIVE=1/);
+    const c = loadSettings({
+      PIKA_TARGET: "container",
+      PIKA_IMAGE: "pika:4",
+      PIKA_VERSION: "4.0.1",
+      REQUIRE_CONTAINERS: "1",
+    });
+    assert.ok(c.requireContainers && !c.slow);
+    assert.match(settingsSkip(c, ["@slow"]) ?? "", /PIKA_SLOW=1/);
+    const e = loadSettings({
+      PIKA_TARGET: "external",
+      PIKA_MASTER: "127.0.0.1:9221",
+      PIKA_MASTER_PASSWORD: "pw",
+      PIKA_SLAVE: "localhost:9222",
+      PIKA_VERSION: "4.0.1",
+    });
+    assert.deepEqual(e.external.get("master"), { from: "PIKA_MASTER", port: 9221, password: "pw" });
+    assert.equal(e.external.get("slave")?.port, 9222);
+  });
+
+  test("the external target skips, saying why, what it cannot do on running nodes", async () => {
+    const t = new ExternalTarget(1, { nodes: new Map(), version: "4.0.1" });
+    for (const tag of Object.keys(EXTERNAL_SKIPS))
+      assert.match((await t.cannotRun([tag])) ?? "", /skipped on PIKA_TARGET=external: /);
+    assert.match((await t.cannotRun(["@master"])) ?? "", /set PIKA_MASTER=127\.0\.0\.1:<port>/);
+    await assert.rejects(t.startNode("master"), /set PIKA_MASTER=127\.0\.0\.1:<port>/);
+  });
+});
+
+/** A process that runs until killed, in its own group, as a node of a killed run would. */
+function sleeper(): number {
+  const p = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], {
+    detached: true,
+    stdio: "ignore",
+  });
+  p.unref();
+  return p.pid!;
+}
+
+const alive = (pid: number) => ownerAlive(ownerId(pid));
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("leftovers of killed runs", () => {
+  test("a run dir whose owner is gone is removed with the node processes it recorded", async () => {
+    const tmp = fs.mkdtempSync(path.join(scratch, "tmp-"));
+    const dead = makeRunDir("bin", tmp);
+    const deadOwner = spawn(process.execPath, ["-e", ""]);
+    await new Promise((r) => deadOwner.once("exit", r));
+    fs.writeFileSync(path.join(dead, "owner"), `${ownerId(deadOwner.pid!)}\n`);
+    const node = sleeper();
+    fs.mkdirSync(path.join(dead, "master-10001"));
+    fs.writeFileSync(path.join(dead, "master-10001", "node.pid"), `${ownerId(node)}\n`);
+    const live = makeRunDir("bin", tmp); // ours: this process is alive
+    const foreign = path.join(tmp, "pika-conformance-other");
+    fs.mkdirSync(foreign); // no owner file: not ours to judge
+    const removed = clearLeftovers(tmp);
+    assert.ok(removed.includes(dead) && removed.includes(`process ${node}`), removed.join(", "));
+    assert.ok(!fs.existsSync(dead));
+    assert.ok(fs.existsSync(live) && fs.existsSync(foreign));
+    await until(() => !alive(node));
+  });
+
+  test("a recycled pid is not killed: the start time must match", () => {
+    const me = ownerId();
+    assert.ok(ownerAlive(me));
+    assert.ok(!ownerAlive(`${process.pid} 1`));
+    assert.ok(!ownerAlive("nonsense"));
+  });
+});
+
+describe("binary target on bin/pika-reference-server", () => {
+  const settings = { bin: SERVER, version: REFERENCE_VERSION, startMs: 30_000 };
+
+  test("starts a node, checks its version, restarts it from its config copy, and cleans up", async () => {
+    const t = new BinaryTarget(7, settings);
+    const dir = t.dir;
+    try {
+      const n = await t.startNode("master", { requirepass: "pw" });
+      const info = await n.info("server");
+      assert.equal(info.pikaVersion, REFERENCE_VERSION);
+      assert.equal(await probeOnce(n.port, "pw"), undefined);
+      // Its own config copy, which a restart reuses (MS-RID-02 checks the replication-id in it).
+      const conf = path.join(dir, `master-${n.port}`, "pika.conf");
+      assert.match(fs.readFileSync(conf, "utf8"), /^requirepass : pw$/m);
+      const pid = (n as unknown as { pid: number }).pid;
+      await n.restart();
+      assert.notEqual((n as unknown as { pid: number }).pid, pid);
+      assert.ok(!alive(pid), "the old process is gone after a restart");
+      assert.equal(n.died(), undefined);
+      assert.equal(await n.liveness?.(), undefined);
+      assert.doesNotMatch(n.logs(), /\bpw\b/, "secrets are redacted from logs");
+      assert.match(n.logs(), /ready: config/);
+      // A node that dies by itself is reported with its exit status.
+      process.kill((n as unknown as { pid: number }).pid, "SIGKILL");
+      await until(() => n.died() !== undefined);
+      assert.equal(n.died(), "killed by SIGKILL");
+    } finally {
+      await t[Symbol.asyncDispose]();
+    }
+    assert.ok(!fs.existsSync(dir), "the run directory is removed");
+  });
+
+  test("a binary that exits at once fails the start with its status and output, without waiting out the budget", async () => {
+    const fake = path.join(scratch, "fake-pika");
+    fs.writeFileSync(fake, "#!/bin/sh\necho 'FATAL: cannot open conf' >&2\nexit 3\n", { mode: 0o755 });
+    const t = new BinaryTarget(7, { ...settings, bin: fake });
+    const start = Date.now();
+    try {
+      await assert.rejects(
+        t.startNode("master"),
+        /exited before answering PING: exited with status 3[\s\S]*FATAL: cannot open conf/,
+      );
+    } finally {
+      await t[Symbol.asyncDispose]();
+    }
+    assert.ok(Date.now() - start < 5000);
+  });
+});
