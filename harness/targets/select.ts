@@ -20,7 +20,7 @@ import * as path from "node:path";
 import { behaviourOf } from "../reference/behaviour";
 import { REFERENCE_VERSION } from "../reference/node";
 import type { ExternalNode } from "./external";
-import { clearLeftovers } from "./process";
+import { clearLeftovers, waitReady } from "./process";
 import { ReferenceTarget } from "./reference";
 import type { Target } from "./target";
 
@@ -250,9 +250,9 @@ export async function prepareRun(
     if (problem) {
       const why =
         `no container engine is reachable (${problem}), so PIKA_TARGET=container cannot start ${s.image}. Start Docker ` +
-        "(or set DOCKER_HOST), or set REQUIRE_CONTAINERS=1 to make this a failure.";
-      if (s.requireContainers) throw new ConfigError(`REQUIRE_CONTAINERS=1: ${why}`);
-      return `skipped: ${why}`;
+        "(or set DOCKER_HOST)";
+      if (s.requireContainers) throw new ConfigError(`REQUIRE_CONTAINERS=1: ${why}.`);
+      return `skipped: ${why}, or set REQUIRE_CONTAINERS=1 to make this a failure.`;
     }
     const gone = await clearContainerLeftovers();
     if (gone.length) log(`pika-conformance: removed containers an earlier run left: ${gone.join(", ")}`);
@@ -261,12 +261,24 @@ export async function prepareRun(
   const target = await createTarget(1, s);
   try {
     if (s.kind === "external") {
-      for (const name of s.external.keys()) await target.startNode(name);
+      // Nodes just brought up (docker compose up -d) may still be starting.
+      for (const [name, n] of s.external) {
+        await waitReady({
+          port: n.port,
+          password: n.password,
+          budgetMs: s.startMs,
+          what: `${n.from}=127.0.0.1:${n.port}`,
+        });
+        await target.startNode(name);
+      }
     } else await target.startNode("preflight");
   } catch (err) {
-    throw new ConfigError(
-      `PIKA_TARGET=${s.kind}: the first node does not start as it should. ${(err as Error).message}`,
-    );
+    const what =
+      s.kind === "external"
+        ? "the running nodes cannot be used (start them, e.g. PIKA_IMAGE=<image:tag> docker compose up -d --wait, " +
+          "and check PIKA_MASTER, PIKA_SLAVE and their _PASSWORD variables)"
+        : "the first node does not start as it should";
+    throw new ConfigError(`PIKA_TARGET=${s.kind}: ${what}. ${(err as Error).message}`);
   } finally {
     await target[Symbol.asyncDispose]();
   }
