@@ -50,6 +50,8 @@ class BinarySutNode implements SutNode {
     readonly dir: string,
     private readonly confPath: string,
     private readonly settings: BinarySettings,
+    /** Seed of the node's random choices (read by the reference server only), from the scenario's. */
+    private readonly seed: number,
   ) {}
 
   get replPort(): number {
@@ -65,6 +67,7 @@ class BinarySutNode implements SutNode {
     this.starts++;
     const proc = NodeProcess.start(this.settings.bin, ["-c", this.confPath], this.dir, {
       ...process.env,
+      PIKA_SEED: String(this.seed),
       ...this.settings.env,
     });
     this.proc = proc;
@@ -160,7 +163,15 @@ export class BinaryTarget implements Target {
       const dir = path.join(this.dir, `${name}-${port}`);
       fs.mkdirSync(dir, { recursive: true });
       const conf = writeNodeConf(dir, port, options, this.settings.version);
-      const node = new BinarySutNode(name, port, options, dir, conf, this.settings);
+      const node = new BinarySutNode(
+        name,
+        port,
+        options,
+        dir,
+        conf,
+        this.settings,
+        this.clock.rng.int(2 ** 31),
+      );
       this.nodes.push(node);
       try {
         await node.start();

@@ -84,6 +84,8 @@ class ContainerSutNode implements SutNode {
     readonly options: NodeOptions,
     private readonly conf: string,
     private readonly settings: ContainerSettings,
+    /** Seed of the node's random choices (read by the reference server only), from the scenario's. */
+    private readonly seed: number,
   ) {}
 
   get replPort(): number {
@@ -132,6 +134,7 @@ class ContainerSutNode implements SutNode {
       .withNetworkMode("host")
       .withCopyContentToContainer([{ content: this.conf, target: IMAGE_LAYOUT.conf }])
       .withCommand([IMAGE_LAYOUT.bin, "-c", IMAGE_LAYOUT.conf])
+      .withEnvironment({ PIKA_SEED: String(this.seed) })
       .withLabels({
         [LABEL.kit]: "1",
         [LABEL.owner]: ownerId(),
@@ -237,7 +240,7 @@ export class ContainerTarget implements Target {
   async startNode(name: string, options: NodeOptions = {}): Promise<SutNode> {
     const port = await ports.allocate();
     const conf = imageConf(port, options, this.settings.version);
-    const node = new ContainerSutNode(name, port, options, conf, this.settings);
+    const node = new ContainerSutNode(name, port, options, conf, this.settings, this.clock.rng.int(2 ** 31));
     this.nodes.push(node);
     await node.start();
     const admin = await node.admin();
