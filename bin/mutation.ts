@@ -4,15 +4,22 @@
  * A variant is killed only by a failed conformance assertion, not by an error or a timeout of
  * the harness. Every variant must be killed; a survivor means a missing scenario.
  *
- * usage: mutation [variant ...]     (default: all variants)
+ * usage: mutation [--junit FILE] [variant ...]     (default: all variants)
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { VARIANTS } from "../harness/reference/behaviour";
 import { runSuite } from "./runner";
 
 const SILENT = path.join(__dirname, "silent-formatter.js");
 
-export async function main(names: string[]): Promise<number> {
+const esc = (s: string) =>
+  s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c] ?? c);
+
+export async function main(argv: string[]): Promise<number> {
+  const j = argv.indexOf("--junit");
+  const junit = j >= 0 ? argv[j + 1] : undefined;
+  const names = j >= 0 ? [...argv.slice(0, j), ...argv.slice(j + 2)] : argv;
   const unknown = names.filter((n) => !VARIANTS[n]);
   if (unknown.length) {
     console.error(
@@ -31,6 +38,7 @@ export async function main(names: string[]): Promise<number> {
   console.log(`baseline: the conformant reference passes all ${baseline.results.length} scenarios\n`);
   const chosen = names.length ? names : Object.keys(VARIANTS);
   let killed = 0;
+  const cases: string[] = [];
   for (const name of chosen) {
     const { results } = await runSuite({ formats: [SILENT], env: { PIKA_REFERENCE_VARIANT: name } });
     const failed = results.filter((r) => r.status === "failed");
@@ -44,7 +52,16 @@ export async function main(names: string[]): Promise<number> {
       console.log(
         `         harness error in ${e.id ?? e.name} (does not count): ${e.error?.type}: ${e.error?.message.split("\n")[0]}`,
       );
+    const body = killers.length
+      ? ""
+      : `<failure message="survived">${esc(`no scenario kills ${name}: ${VARIANTS[name].description}`)}</failure>`;
+    cases.push(`  <testcase classname="mutation" name="${esc(name)}">${body}</testcase>`);
   }
+  if (junit)
+    fs.writeFileSync(
+      junit,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="mutation" tests="${chosen.length}" failures="${chosen.length - killed}">\n${cases.join("\n")}\n</testsuite>\n`,
+    );
   const score = (100 * killed) / chosen.length;
   console.log(`\nmutation score: ${killed}/${chosen.length} variants killed (${score.toFixed(0)}%)`);
   console.log(`${killed} passed, ${chosen.length - killed} failed`);
