@@ -8,9 +8,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RealClock, Rng } from "../clock";
-import { LOOPBACK, ports, REPL_SHIFT } from "../net";
+import { ports } from "../net";
 import { Admin } from "./admin";
-import type { Info } from "./info";
+import { LoopbackNode } from "./loopback";
 import { writeNodeConf } from "./pikaconf";
 import {
   checkVersion,
@@ -37,8 +37,7 @@ export interface BinarySettings {
   env?: NodeJS.ProcessEnv;
 }
 
-class BinarySutNode implements SutNode {
-  readonly host = LOOPBACK;
+class BinarySutNode extends LoopbackNode implements SutNode {
   private proc: NodeProcess | undefined;
   private stopped = false;
   private starts = 0;
@@ -52,10 +51,8 @@ class BinarySutNode implements SutNode {
     private readonly settings: BinarySettings,
     /** Seed of the node's random choices (read by the reference server only), from the scenario's. */
     private readonly seed: number,
-  ) {}
-
-  get replPort(): number {
-    return this.port + REPL_SHIFT;
+  ) {
+    super();
   }
 
   get pid(): number | undefined {
@@ -84,15 +81,6 @@ class BinarySutNode implements SutNode {
 
   async admin(): Promise<Admin> {
     return Admin.open(this.port, this.options.requirepass);
-  }
-
-  async info(section = "replication"): Promise<Info> {
-    const a = await this.admin();
-    try {
-      return await a.info(section);
-    } finally {
-      a.close();
-    }
   }
 
   async restart(): Promise<void> {

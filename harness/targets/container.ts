@@ -12,9 +12,9 @@ import * as os from "node:os";
 import type { Readable } from "node:stream";
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
 import { RealClock, Rng } from "../clock";
-import { LOOPBACK, ports, REPL_SHIFT } from "../net";
+import { LOOPBACK, ports } from "../net";
 import { Admin } from "./admin";
-import type { Info } from "./info";
+import { LoopbackNode } from "./loopback";
 import { IMAGE_LAYOUT, imageConf } from "./pikaconf";
 import { checkVersion, onInterrupt, ownerAlive, ownerId, redact, waitReady } from "./process";
 import type { NodeOptions, SutNode, Target } from "./target";
@@ -70,8 +70,7 @@ export async function clearContainerLeftovers(): Promise<string[]> {
   return removed;
 }
 
-class ContainerSutNode implements SutNode {
-  readonly host = LOOPBACK;
+class ContainerSutNode extends LoopbackNode implements SutNode {
   private container: StartedTestContainer | undefined;
   private output = "";
   private stopped = false;
@@ -86,10 +85,8 @@ class ContainerSutNode implements SutNode {
     private readonly settings: ContainerSettings,
     /** Seed of the node's random choices (read by the reference server only), from the scenario's. */
     private readonly seed: number,
-  ) {}
-
-  get replPort(): number {
-    return this.port + REPL_SHIFT;
+  ) {
+    super();
   }
 
   get id(): string | undefined {
@@ -150,15 +147,6 @@ class ContainerSutNode implements SutNode {
 
   async admin(): Promise<Admin> {
     return Admin.open(this.port, this.options.requirepass);
-  }
-
-  async info(section = "replication"): Promise<Info> {
-    const a = await this.admin();
-    try {
-      return await a.info(section);
-    } finally {
-      a.close();
-    }
   }
 
   /** docker restart with 1 s of grace: the container keeps its rewritten config and its data. */

@@ -5,18 +5,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Clock, Rng, VirtualClock } from "../clock";
-import { LOOPBACK, ports, REPL_SHIFT } from "../net";
+import { ports } from "../net";
 import { type Behaviour, CONFORMANT } from "../reference/behaviour";
 import { PikaConf } from "../reference/conf";
 import { ReferenceNode } from "../reference/node";
 import { Admin } from "./admin";
-import type { Info } from "./info";
+import { LoopbackNode } from "./loopback";
 import { writeNodeConf } from "./pikaconf";
 import { makeRunDir } from "./process";
 import type { NodeOptions, SutNode, Target } from "./target";
 
-class ReferenceSutNode implements SutNode {
-  readonly host = LOOPBACK;
+class ReferenceSutNode extends LoopbackNode implements SutNode {
   private node: ReferenceNode | undefined;
   private admins: Admin[] = [];
 
@@ -27,10 +26,8 @@ class ReferenceSutNode implements SutNode {
     private readonly confPath: string,
     private readonly clock: Clock,
     private readonly behaviour: Behaviour,
-  ) {}
-
-  get replPort(): number {
-    return this.port + REPL_SHIFT;
+  ) {
+    super();
   }
 
   /** The running reference node (for diagnostics of the reference target only). */
@@ -49,16 +46,6 @@ class ReferenceSutNode implements SutNode {
     const a = await Admin.open(this.port, pass);
     this.admins.push(a);
     return a;
-  }
-
-  async info(section = "replication"): Promise<Info> {
-    const a = await this.admin();
-    try {
-      return await a.info(section);
-    } finally {
-      a.close();
-      this.admins = this.admins.filter((x) => x !== a);
-    }
   }
 
   async restart(): Promise<void> {
