@@ -28,61 +28,8 @@ const since = (w: PikaWorld, type: MsgType) => w.pm.received(type, w.mark);
 const times = (w: PikaWorld, type: MsgType) => since(w, type).map((r) => r.at);
 
 /** Waits until the probe master has `n` requests of `type` since the mark. */
-async function receivedWithin(w: PikaWorld, type: MsgType, n: number, seconds: number): Promise<void> {
-  try {
-    await w.clock.within(seconds, () => since(w, type).length >= n);
-  } catch (err) {
-    if (!(err instanceof BudgetExceeded)) throw err;
-    throw new Mismatch(
-      `${n} ${MsgType[type]} at the probe master within ${seconds} s`,
-      `${since(w, type).length} received; SLAVEOF answered ${w.slaveofReply ?? "(not sent)"}`,
-    );
-  }
-}
-
-/** Waits for one request of `type` per database and checks the node and offset they carry. */
-async function perDatabase(
-  w: PikaWorld,
-  type: MsgType.kTrySync | MsgType.kDBSync,
-  dbs: string,
-  seconds: number,
-  offset: string,
-): Promise<void> {
-  const want = dbs.split(/,\s*/);
-  const key = type === MsgType.kTrySync ? "trySync" : "dbSync";
-  const got = () => since(w, type).map((r) => r.msg?.[key]);
-  try {
-    await w.clock.within(seconds, () => want.every((db) => got().some((x) => x?.slot.dbName === db)));
-  } catch (err) {
-    if (!(err instanceof BudgetExceeded)) throw err;
-    throw new Mismatch(
-      `${MsgType[type]} for ${want.join(", ")} within ${seconds} s`,
-      `received for: ${
-        got()
-          .map((x) => x?.slot.dbName)
-          .join(", ") || "none"
-      }`,
-    );
-  }
-  const announced = w.pm.received(MsgType.kMetaSync).at(-1)?.msg?.metaSync?.node;
-  for (const x of got()) {
-    const ok =
-      x?.node.ip === announced?.ip &&
-      x?.node.port === announced?.port &&
-      `${x?.binlogOffset.filenum}:${x?.binlogOffset.offset}` === offset;
-    expect(
-      ok,
-      `${MsgType[type]} from the node MetaSync announced (${announced?.ip}:${announced?.port}) at offset ${offset}`,
-      () => `${x?.node.ip}:${x?.node.port} at ${x?.binlogOffset.filenum}:${x?.binlogOffset.offset}`,
-    );
-  }
-  const counts = want.map((db) => got().filter((x) => x?.slot.dbName === db).length);
-  expect(
-    counts.every((c) => c === 1),
-    `one ${MsgType[type]} per database`,
-    `${counts.join(", ")} for ${want.join(", ")}`,
-  );
-}
+const receivedWithin = (w: PikaWorld, type: MsgType, n: number, seconds: number) =>
+  w.pm.receivedWithin(type, n, seconds, w.mark, `; SLAVEOF answered ${w.slaveofReply ?? "(not sent)"}`);
 
 // --- Given -------------------------------------------------------------------------------
 
@@ -262,14 +209,14 @@ step(
 step(
   "the probe master receives TrySync for {} within {float} s, from the announced node at offset {word}",
   function (dbs: string, s: number, offset: string) {
-    return perDatabase(this, MsgType.kTrySync, dbs, s, offset);
+    return this.pm.perDatabase(MsgType.kTrySync, dbs.split(/,\s*/), s, offset, this.mark);
   },
 );
 
 step(
   "the probe master receives DBSync for {} within {float} s, from the announced node at offset {word}",
   function (dbs: string, s: number, offset: string) {
-    return perDatabase(this, MsgType.kDBSync, dbs, s, offset);
+    return this.pm.perDatabase(MsgType.kDBSync, dbs.split(/,\s*/), s, offset, this.mark);
   },
 );
 

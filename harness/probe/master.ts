@@ -5,7 +5,8 @@
  * the scenario's trace.
  */
 import type { Socket } from "node:net";
-import type { Clock, TimerHandle } from "../clock";
+import { expect, Mismatch } from "../check";
+import { BudgetExceeded, type Clock, type TimerHandle } from "../clock";
 import { FrameConn } from "../conn";
 import { Listener, REPL_SHIFT } from "../net";
 import type { Trace } from "../trace/trace";
@@ -260,6 +261,66 @@ export class ProbeMaster {
   /** Requests of one type, in arrival order, since `mark` (default: all). */
   received(type: MsgType, mark?: ProbeMasterMark): RecordedRequest[] {
     return this.requests.slice(mark?.requests ?? 0).filter((r) => r.msg?.type === type);
+  }
+
+  /** Waits until `n` requests of `type` arrived since `mark`; `context` goes into the failure. */
+  async receivedWithin(
+    type: MsgType,
+    n: number,
+    seconds: number,
+    mark: ProbeMasterMark,
+    context = "",
+  ): Promise<void> {
+    try {
+      await this.clock.within(seconds, () => this.received(type, mark).length >= n);
+    } catch (err) {
+      if (!(err instanceof BudgetExceeded)) throw err;
+      throw new Mismatch(
+        `${n} ${MsgType[type]} at the probe master within ${seconds} s`,
+        `${this.received(type, mark).length} received${context}`,
+      );
+    }
+  }
+
+  /**
+   * Waits for a TrySync or DBSync for each database since `mark`, then checks there is exactly
+   * one each, from the node the last MetaSync announced, at `offset` ("filenum:offset").
+   */
+  async perDatabase(
+    type: MsgType.kTrySync | MsgType.kDBSync,
+    dbs: string[],
+    seconds: number,
+    offset: string,
+    mark: ProbeMasterMark,
+  ): Promise<void> {
+    const name = MsgType[type];
+    const got = () =>
+      this.received(type, mark).map((r) => (type === MsgType.kTrySync ? r.msg?.trySync : r.msg?.dbSync));
+    const dbsGot = () => got().map((x) => x?.slot.dbName);
+    try {
+      await this.clock.within(seconds, () => dbs.every((db) => dbsGot().includes(db)));
+    } catch (err) {
+      if (!(err instanceof BudgetExceeded)) throw err;
+      throw new Mismatch(
+        `${name} for ${dbs.join(", ")} within ${seconds} s`,
+        `received for: ${dbsGot().join(", ") || "none"}`,
+      );
+    }
+    const announced = this.received(MsgType.kMetaSync).at(-1)?.msg?.metaSync?.node;
+    const where = (x: ReturnType<typeof got>[number]) =>
+      `${x?.node.ip}:${x?.node.port} at ${x?.binlogOffset.filenum}:${x?.binlogOffset.offset}`;
+    for (const x of got())
+      expect(
+        where(x) === `${announced?.ip}:${announced?.port} at ${offset}`,
+        `${name} from the node MetaSync announced (${announced?.ip}:${announced?.port}) at offset ${offset}`,
+        where(x),
+      );
+    const counts = dbs.map((db) => dbsGot().filter((d) => d === db).length);
+    expect(
+      counts.every((c) => c === 1),
+      `one ${name} per database`,
+      `${counts.join(", ")} for ${dbs.join(", ")}`,
+    );
   }
 
   async close(): Promise<void> {
