@@ -72,9 +72,12 @@ export class PikaWorld extends World {
     return this.node("master");
   }
 
-  /** The replication_id that nodes and probe masters of this scenario share. */
+  /**
+   * The replication_id that nodes and probe masters of this scenario share: a fresh random one,
+   * or the one the running nodes already have on a target that cannot change it (external).
+   */
   get replicationId(): string {
-    this.sharedId ??= this.clock.rng.hex(50);
+    this.sharedId ??= this.target.sharedReplicationId?.() ?? this.clock.rng.hex(50);
     return this.sharedId;
   }
 

@@ -16,6 +16,7 @@ import { BinaryTarget } from "../harness/targets/binary";
 import { EXTERNAL_SKIPS, ExternalTarget } from "../harness/targets/external";
 import {
   COMPOSE_CONFS,
+  COMPOSE_REPLICATION_ID,
   confKeys,
   imageConf,
   keyApplies,
@@ -25,6 +26,7 @@ import {
 } from "../harness/targets/pikaconf";
 import { clearLeftovers, makeRunDir, ownerAlive, ownerId, probeOnce } from "../harness/targets/process";
 import { ConfigError, loadSettings, settingsSkip } from "../harness/targets/select";
+import type { SutNode } from "../harness/targets/target";
 
 const ROOT = path.join(__dirname, "..");
 const SERVER = path.join(ROOT, "bin", "pika-reference-server");
@@ -93,9 +95,19 @@ describe("pika.conf rendering", () => {
     assert.ok(!versionMatches("4.0.1", REFERENCE_VERSION));
   });
 
-  test("the compose files' configs are the rendered template (regenerate with imageConf if this fails)", () => {
-    for (const { file, port } of Object.values(COMPOSE_CONFS))
-      assert.equal(fs.readFileSync(file, "utf8"), imageConf(port), `${file} is stale`);
+  test("the compose files' configs are the rendered template, with one shared replication-id", () => {
+    // PIKA_WRITE_COMPOSE_CONFS=1 npm run unit regenerates them after a change of the template.
+    for (const { file, port, options } of Object.values(COMPOSE_CONFS)) {
+      const want = imageConf(port, options);
+      if (process.env.PIKA_WRITE_COMPOSE_CONFS === "1") fs.writeFileSync(file, want);
+      assert.equal(
+        fs.readFileSync(file, "utf8"),
+        want,
+        `${file} is stale: rerun with PIKA_WRITE_COMPOSE_CONFS=1`,
+      );
+      assert.match(want, new RegExp(`^replication-id : ${COMPOSE_REPLICATION_ID}$`, "m"));
+    }
+    assert.match(COMPOSE_REPLICATION_ID, /^[0-9a-f]{50}$/, "what MS-RID-01 asks of a master's id");
   });
 });
 
@@ -163,6 +175,106 @@ describe("settings", () => {
       assert.match((await t.cannotRun([tag])) ?? "", /skipped on PIKA_TARGET=external: /);
     assert.match((await t.cannotRun(["@master"])) ?? "", /set PIKA_MASTER=127\.0\.0\.1:<port>/);
     await assert.rejects(t.startNode("master"), /set PIKA_MASTER=127\.0\.0\.1:<port>/);
+  });
+});
+
+describe("external target on running reference servers", () => {
+  const id = "ab".repeat(25);
+  const other = "cd".repeat(25);
+  const ext = (ports: Record<string, number>) =>
+    new ExternalTarget(3, {
+      nodes: new Map(
+        Object.entries(ports).map(([name, port]) => [name, { from: `PIKA_${name.toUpperCase()}`, port }]),
+      ),
+      version: REFERENCE_VERSION,
+    });
+  const slaveof = async (n: SutNode, ...args: string[]) => {
+    const a = await n.admin();
+    try {
+      return await a.call("slaveof", ...args);
+    } finally {
+      a.close();
+    }
+  };
+
+  test("@slave and @pair run with the nodes' own replication-id, and the slave follows nobody afterwards", async () => {
+    const bin = new BinaryTarget(11, { bin: SERVER, version: REFERENCE_VERSION, startMs: 30_000 });
+    try {
+      const [master, slave, stranger] = await Promise.all([
+        bin.startNode("master", { replicationId: id }),
+        bin.startNode("slave", { replicationId: id }),
+        bin.startNode("stranger", { replicationId: other }),
+      ]);
+      const nodes = { master: master.port, slave: slave.port };
+
+      // A slave-side scenario: the probe master answers with the slave's own id.
+      let t = ext(nodes);
+      assert.throws(() => t.sharedReplicationId(), /only for a scenario tagged @slave or @pair/);
+      assert.equal(await t.cannotRun(["@SL-FIRST-01", "@must", "@slave"]), undefined);
+      assert.equal(t.sharedReplicationId(), id);
+      await assert.rejects(
+        t.startNode("slave", { replicationId: "" }),
+        new RegExp(`an empty replication-id \\(it has "${id}"\\).*@fresh-node`),
+      );
+      const s = await t.startNode("slave", { replicationId: id, masterauth: "pw" });
+      assert.equal(s.options.databases, 1);
+      assert.equal(await slaveof(s, "127.0.0.1", String(master.port)), "OK");
+      await t[Symbol.asyncDispose]();
+      const after = await slave.info("replication");
+      assert.equal(after.role, "master", "SLAVEOF NO ONE after the scenario");
+      assert.equal(after.fields.get("master_host"), undefined);
+      assert.equal((await master.info("replication")).connectedSlaves, 0, "the master has no slaves left");
+      const a = await slave.admin();
+      try {
+        assert.deepEqual(
+          await a.call("config", "get", "masterauth"),
+          ["masterauth", ""],
+          "masterauth set back",
+        );
+      } finally {
+        a.close();
+      }
+
+      // A pair: the master's id, which the slave shares; linked, then put back.
+      t = ext(nodes);
+      assert.equal(await t.cannotRun(["@pair"]), undefined);
+      assert.equal(t.sharedReplicationId(), id);
+      await t.startNode("master", { replicationId: id });
+      const ps = await t.startNode("slave", { replicationId: id });
+      assert.equal(await slaveof(ps, "127.0.0.1", String(master.port)), "OK");
+      await t.clock.within(5, async () => (await master.info("replication")).connectedSlaves === 1);
+      await t[Symbol.asyncDispose]();
+      assert.equal((await master.info("replication")).connectedSlaves, 0);
+      assert.equal((await slave.info("replication")).role, "master");
+
+      // A pair whose nodes do not share an id, and a slave that follows someone, are skipped.
+      t = ext({ master: master.port, slave: stranger.port });
+      assert.match(
+        (await t.cannotRun(["@pair"])) ?? "",
+        new RegExp(
+          `share one replication-id, and PIKA_MASTER=127\\.0\\.0\\.1:${master.port} has "${id}" while .* has "${other}"`,
+        ),
+      );
+      assert.equal(
+        await t.cannotRun(["@slave"]),
+        undefined,
+        "a slave-side scenario takes the slave's own id",
+      );
+      assert.equal(t.sharedReplicationId(), other);
+      assert.equal(await slaveof(stranger, "127.0.0.1", String(master.port)), "OK");
+      assert.match(
+        (await ext({ slave: stranger.port }).cannotRun(["@slave"])) ?? "",
+        /follows nobody.*follows 127\.0\.0\.1:/,
+      );
+      assert.equal(await slaveof(stranger, "no", "one"), "OK");
+      // Scenarios that need more or other nodes than PIKA_MASTER and PIKA_SLAVE say so.
+      assert.match(
+        (await ext(nodes).cannotRun(["@pair", "@fresh-node"])) ?? "",
+        /more nodes than PIKA_MASTER and PIKA_SLAVE/,
+      );
+    } finally {
+      await bin[Symbol.asyncDispose]();
+    }
   });
 });
 

@@ -7,7 +7,7 @@ Feature: Many slaves losing their master together
   Rule: PR-STORM: Slaves that lose their master at once MUST all be linked again within 20 s, each with at most 2 MetaSync and none two less than 2 s apart, and their attempts SHOULD be spread in time
     Protocol: R25, R27. Budget table: re-handshake after a drop; spread of K slaves.
 
-    @PR-STORM-01 @must @pair
+    @PR-STORM-01 @must @pair @fresh-node
     Scenario: Eight slaves lose their master at once
       Given a master under test and 8 slaves under test linked to it through a wire proxy
       When the proxy cuts every replication connection at once
@@ -15,7 +15,7 @@ Feature: Many slaves losing their master together
       And each slave sent at most 2 MetaSync through the proxy since the fault, none less than 2 s apart
       And within 1 s INFO on the master lists all 8 slaves
 
-    @PR-STORM-02 @should @pair
+    @PR-STORM-02 @should @pair @fresh-node
     Scenario: The eight slaves do not retry in lockstep
       Given a master under test and 8 slaves under test linked to it through a wire proxy
       When the proxy cuts every replication connection at once

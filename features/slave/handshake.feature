@@ -27,7 +27,7 @@ Feature: The slave's side of the handshake
     Protocol: R22, R27. TrySync continues from the slave's binlog offset; a full sync is only
     needed when the slave has no history with this master.
 
-    @SL-SYNC-01 @must @slave
+    @SL-SYNC-01 @must @slave @fresh-node
     Scenario: A slave that shares the master's replication_id asks for TrySync
       Given a slave under test with 2 databases
       And a probe master
@@ -36,7 +36,7 @@ Feature: The slave's side of the handshake
       And the probe master receives no DBSync
       And within 1 s INFO on the slave shows master_link_status:up
 
-    @SL-SYNC-02 @must @slave
+    @SL-SYNC-02 @must @slave @fresh-node
     Scenario: A slave with no replication_id adopts the master's and asks for DBSync
       Given a slave under test with 2 databases and an empty replication-id
       And a probe master
@@ -48,7 +48,7 @@ Feature: The slave's side of the handshake
   Rule: SL-FORCE: After SLAVEOF host port force, a slave MUST ask for a full sync (DBSync) of every database, even when the replication_ids match
     Protocol: R23. The operator's way out of a diverged slave (#893, #1106).
 
-    @SL-FORCE-01 @must @slave
+    @SL-FORCE-01 @must @slave @fresh-node
     Scenario: SLAVEOF with force asks for DBSync
       Given a slave under test with 2 databases
       And a probe master

@@ -3,14 +3,18 @@
  * docker-compose.yml), named by address in the environment (PIKA_MASTER, PIKA_SLAVE, or
  * PIKA_<NAME> for a node called <name>). The kit did not start them, so it cannot restart or
  * kill them, cannot give them a configuration of their own, and they keep state between
- * scenarios; such scenarios are skipped, saying why. Passwords are the one setting the kit
- * changes (CONFIG SET requirepass / masterauth, as a scenario asks), and it sets them back after
- * the scenario.
+ * scenarios; such scenarios are skipped, saying why. Scenarios use the replication-id the nodes
+ * already have (read from INFO): the slave's for a probe master, the master's for a pair, whose
+ * slave must have the same one. What the kit changes on a running node it sets back after the
+ * scenario: the passwords (CONFIG SET requirepass / masterauth, as a scenario asks), and the
+ * master a slave-side or pair scenario told the slave to follow (SLAVEOF NO ONE, then the nodes
+ * must list no slaves within 5 s).
  */
 import { RealClock, Rng } from "../clock";
-import { LOOPBACK, ports, REPL_SHIFT } from "../net";
-import { Admin } from "./admin";
+import { LOOPBACK, ports } from "../net";
+import { Admin, replyText } from "./admin";
 import type { Info } from "./info";
+import { LoopbackNode } from "./loopback";
 import { checkVersion, probeOnce } from "./process";
 import type { NodeOptions, SutNode, Target } from "./target";
 
@@ -34,19 +38,34 @@ export const EXTERNAL_SKIPS: Record<string, string> = {
     "(use PIKA_TARGET=binary or container for it)",
   "@fresh-node":
     "it needs a node started with a configuration of its own (databases, db-instance-num, an empty " +
-    "replication-id, no history), and PIKA_TARGET=external reuses running nodes (use PIKA_TARGET=binary or container for it)",
+    "replication-id, no history) or more nodes than PIKA_MASTER and PIKA_SLAVE, and PIKA_TARGET=external " +
+    "reuses the running nodes it is given (use PIKA_TARGET=binary or container for it)",
   "@destructive":
     "it can crash or corrupt a real Pika, so it runs only on a fresh node (PIKA_TARGET=binary or container " +
     "with PIKA_DESTRUCTIVE=1), never on running nodes",
-  "@slave":
-    "slave-side scenarios leave the running slave following a probe master that is gone, and holding the " +
-    "scenario's replication-id; the external driver cannot undo that yet (use PIKA_TARGET=binary or container for them)",
-  "@pair":
-    "pair scenarios start two nodes with one shared replication-id, which running nodes do not have (use " +
-    "PIKA_TARGET=binary or container for them)",
 };
 
-const roleOfTag: Record<string, string> = { "@master": "master" };
+/** The running nodes a scenario of each role tag uses. */
+const nodesOfTag: Record<string, readonly string[]> = {
+  "@master": ["master"],
+  "@slave": ["slave"],
+  "@pair": ["master", "slave"],
+};
+
+/** How long the nodes get to drop a slave that went away (MS-GONE's and PR-LINK's 5 s). */
+const SLAVES_GONE_S = 5;
+
+/** The master a node follows, from INFO replication; undefined when it follows nobody. */
+export function followedMaster(info: Info): string | undefined {
+  const host = info.fields.get("master_host");
+  if (host !== undefined) return `${host}:${info.fields.get("master_port") ?? "?"}`;
+  return /slave/i.test(info.role ?? "") ? "a master INFO does not name" : undefined;
+}
+
+/** INFO's ReplicationID ("" when the node has none or INFO lacks the line). */
+export function replicationIdOf(info: Info): string {
+  return info.fields.get("ReplicationID")?.trim() ?? "";
+}
 
 /** The number of databases INFO replication shows (one `dbN:binlog_offset=` line each). */
 export function databasesIn(info: Info): number {
@@ -55,8 +74,7 @@ export function databasesIn(info: Info): number {
   ).length;
 }
 
-class ExternalSutNode implements SutNode {
-  readonly host = LOOPBACK;
+class ExternalSutNode extends LoopbackNode implements SutNode {
   /** The password the node has now (a scenario may have changed it). */
   password: string | undefined;
 
@@ -66,24 +84,12 @@ class ExternalSutNode implements SutNode {
     readonly options: NodeOptions,
     private readonly ext: ExternalNode,
   ) {
+    super();
     this.password = ext.password;
-  }
-
-  get replPort(): number {
-    return this.port + REPL_SHIFT;
   }
 
   admin(): Promise<Admin> {
     return Admin.open(this.port, this.password);
-  }
-
-  async info(section = "replication"): Promise<Info> {
-    const a = await this.admin();
-    try {
-      return await a.info(section);
-    } finally {
-      a.close();
-    }
   }
 
   restart(): Promise<void> {
@@ -117,6 +123,34 @@ class ExternalSutNode implements SutNode {
     return `node ${this.name} is external (${this.ext.from}=${LOOPBACK}:${this.port}): its logs are wherever it keeps them`;
   }
 
+  /** Where it runs, as the environment named it. */
+  get where(): string {
+    return `${this.ext.from}=${LOOPBACK}:${this.port}`;
+  }
+
+  /** db-instance-num from CONFIG GET; undefined when the node does not say (then Pika's default 3 holds). */
+  async dbInstanceNum(): Promise<number | undefined> {
+    const a = await this.admin();
+    try {
+      const got = await a.call("config", "get", "db-instance-num");
+      const n = Array.isArray(got) && got.length >= 2 ? Number(got[1]) : Number.NaN;
+      return Number.isInteger(n) && n > 0 ? n : undefined;
+    } finally {
+      a.close();
+    }
+  }
+
+  /** SLAVEOF NO ONE: the node follows nobody again. */
+  async slaveofNoOne(): Promise<void> {
+    const a = await this.admin();
+    try {
+      const r = replyText(await a.call("slaveof", "no", "one"));
+      if (r !== "OK") throw new Error(`${this.where} answered SLAVEOF NO ONE with "${r}"`);
+    } finally {
+      a.close();
+    }
+  }
+
   /** CONFIG SET key value; returns how to set it back. */
   async configSet(key: "requirepass" | "masterauth", value: string): Promise<() => Promise<void>> {
     const a = await this.admin();
@@ -141,7 +175,12 @@ export class ExternalTarget implements Target {
   readonly kind = "external" as const;
   readonly clock: RealClock;
   private readonly restore: (() => Promise<void>)[] = [];
+  private readonly started = new Map<string, ExternalSutNode>();
   private versionChecked = new Set<string>();
+  /** The nodes' replication-id, read when cannotRun admitted a @slave or @pair scenario. */
+  private replicationId: string | undefined;
+  /** Set when cannotRun admitted a @slave or @pair scenario: its slave is put back afterwards. */
+  private releaseSlave = false;
 
   constructor(
     seed: number,
@@ -164,34 +203,80 @@ export class ExternalTarget implements Target {
     return n;
   }
 
+  private where(name: string): string {
+    const ext = this.node(name);
+    return `${ext.from}=${LOOPBACK}:${ext.port}`;
+  }
+
+  /**
+   * Admits a scenario: not one of EXTERNAL_SKIPS; every node its role needs is configured,
+   * answers, and has no slaves (a probe slave of the previous scenario may take up to 5 s to
+   * disappear); a slave under test follows nobody and has a replication-id, and in a pair it is
+   * the master's. The id is kept for sharedReplicationId().
+   */
   async cannotRun(tags: readonly string[]): Promise<string | undefined> {
-    for (const t of tags)
-      if (EXTERNAL_SKIPS[t]) return `skipped on PIKA_TARGET=external: ${EXTERNAL_SKIPS[t]}`;
-    for (const t of tags) {
-      const role = roleOfTag[t];
-      if (!role) continue;
-      const ext = this.settings.nodes.get(role);
-      if (!ext)
-        return `skipped on PIKA_TARGET=external: it needs a ${role} under test; set PIKA_${role.toUpperCase()}=127.0.0.1:<port>`;
-      if (role !== "master") continue;
-      // A master under test must have no slaves: the scenarios count them in INFO. Probe slaves
-      // of the previous scenario may take a moment to disappear (MS-GONE allows 5 s).
+    const skip = (why: string) => `skipped on PIKA_TARGET=external: ${why}`;
+    for (const t of tags) if (EXTERNAL_SKIPS[t]) return skip(EXTERNAL_SKIPS[t]);
+    const roles = [...new Set(tags.flatMap((t) => nodesOfTag[t] ?? []))];
+    for (const role of roles)
+      if (!this.settings.nodes.has(role))
+        return skip(`it needs a ${role} under test; set PIKA_${role.toUpperCase()}=127.0.0.1:<port>`);
+    const infos = new Map<string, Info>();
+    for (const role of roles) {
+      const ext = this.node(role);
       const n = new ExternalSutNode(role, ext.port, {}, ext);
       let info: Info | undefined;
       try {
-        await this.clock.within(5, async () => {
+        await this.clock.within(SLAVES_GONE_S, async () => {
           info = await n.info("replication");
           return (info.connectedSlaves ?? 0) === 0;
         });
       } catch {
         const list = info?.slaves.map((s) => `${s.ip}:${s.port}`).join(", ") || "?";
-        return (
-          `skipped on PIKA_TARGET=external: it needs a master without slaves, and ${ext.from}=${LOOPBACK}:${ext.port} ` +
-          `has ${info?.connectedSlaves ?? "?"} (${list}); point ${ext.from} at a node that no slave follows`
+        return skip(
+          `it needs a ${role} without slaves, and ${this.where(role)} has ${info?.connectedSlaves ?? "?"} (${list}); ` +
+            `point ${ext.from} at a node that no slave follows`,
         );
       }
+      infos.set(role, info!);
     }
+    const slave = infos.get("slave");
+    if (!slave) return undefined;
+    const follows = followedMaster(slave);
+    if (follows)
+      return skip(
+        `it needs a slave that follows nobody, and ${this.where("slave")} follows ${follows}; ` +
+          "send it SLAVEOF NO ONE, or point PIKA_SLAVE at a node that follows nobody",
+      );
+    const slaveId = replicationIdOf(slave);
+    const master = infos.get("master");
+    if (master) {
+      const masterId = replicationIdOf(master);
+      if (masterId === "" || masterId !== slaveId)
+        return skip(
+          `a pair needs a master and a slave that share one replication-id, and ${this.where("master")} has ` +
+            `"${masterId}" while ${this.where("slave")} has "${slaveId}"; give both the same replication-id ` +
+            "in their pika.conf (docker-compose.yml's nodes share one)",
+        );
+    } else if (slaveId === "")
+      return skip(
+        `a slave-side scenario needs a slave with a replication-id, and ${this.where("slave")} has none: it ` +
+          "would adopt the probe master's and keep it; set replication-id in its pika.conf (docker-compose.yml's " +
+          "nodes have one)",
+      );
+    this.replicationId = slaveId;
+    this.releaseSlave = true;
     return undefined;
+  }
+
+  /** The running nodes' replication-id, which cannotRun read for a @slave or @pair scenario. */
+  sharedReplicationId(): string {
+    if (this.replicationId === undefined)
+      throw new Error(
+        "PIKA_TARGET=external knows the running nodes' replication-id only for a scenario tagged @slave or " +
+          "@pair, once cannotRun has admitted it",
+      );
+    return this.replicationId;
   }
 
   async startNode(name: string, options: NodeOptions = {}): Promise<SutNode> {
@@ -214,11 +299,16 @@ export class ExternalTarget implements Target {
     }
     const info = await probe.info("replication");
     const databases = databasesIn(info) || 1;
+    const replicationId = replicationIdOf(info);
     const fixed: string[] = [];
     if (options.databases !== undefined && options.databases !== databases)
       fixed.push(`databases ${options.databases} (it has ${databases})`);
     if (options.dbInstanceNum !== undefined) fixed.push(`db-instance-num ${options.dbInstanceNum}`);
-    if (options.replicationId !== undefined) fixed.push("a replication-id of the scenario's");
+    if (options.replicationId !== undefined && options.replicationId !== replicationId)
+      fixed.push(
+        `${options.replicationId === "" ? "an empty replication-id" : `replication-id "${options.replicationId}"`} ` +
+          `(it has "${replicationId}")`,
+      );
     if (options.runId !== undefined) fixed.push("a run-id of the scenario's");
     if (options.slaveof !== undefined) fixed.push(`slaveof ${options.slaveof}`);
     for (const k of Object.keys(options.extra ?? {})) fixed.push(k);
@@ -227,21 +317,64 @@ export class ExternalTarget implements Target {
         `the external node ${name} cannot be started with ${fixed.join(", ")}: tag the scenario @fresh-node ` +
           "so that PIKA_TARGET=external skips it",
       );
-    const node = new ExternalSutNode(name, ext.port, { ...options, databases }, ext);
+    const dbInstanceNum = await probe.dbInstanceNum();
+    const node = new ExternalSutNode(name, ext.port, { ...options, databases, dbInstanceNum }, ext);
     for (const key of ["requirepass", "masterauth"] as const) {
       const want = key === "requirepass" ? options.requirepass : options.masterauth;
       this.restore.push(await node.configSet(key, want ?? ""));
     }
+    this.started.set(name, node);
     return node;
   }
 
+  /**
+   * Puts the running nodes back as the scenario found them, one step after the other: the slave
+   * of a @slave or @pair scenario follows nobody again (SLAVEOF NO ONE, with the password it has
+   * now), the passwords are set back, and then every node the scenario used must list no slaves
+   * within 5 s, so the next scenario finds them free.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
-    const results = await Promise.allSettled(this.restore.reverse().map((fn) => fn()));
+    const failed: string[] = [];
+    const attempt = async (what: string, fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (err) {
+        failed.push(`${what}: ${(err as Error).message}`);
+      }
+    };
+    const nodes = [...this.started.values()];
+    if (this.releaseSlave)
+      for (const n of nodes.filter((x) => /^slave\d*$/.test(x.name)))
+        await attempt(`SLAVEOF NO ONE on ${n.name}`, () => n.slaveofNoOne());
+    for (const fn of this.restore.reverse()) await attempt("restoring a password", fn);
     this.restore.length = 0;
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (this.releaseSlave)
+      for (const n of nodes)
+        await attempt(`waiting for ${n.name} to drop its slaves`, () => this.noSlaves(n));
+    this.started.clear();
     if (failed.length)
       throw new Error(
-        `could not restore the external nodes' passwords: ${failed.map((f) => f.reason).join("; ")}`,
+        `could not put the external nodes back as the scenario found them: ${failed.join("; ")}`,
       );
+  }
+
+  /** Waits until `n` lists no slaves (and, for a slave under test, follows nobody). */
+  private async noSlaves(n: ExternalSutNode): Promise<void> {
+    const isSlave = /^slave\d*$/.test(n.name);
+    let info: Info | undefined;
+    try {
+      await this.clock.within(SLAVES_GONE_S, async () => {
+        info = await n.info("replication");
+        return (info.connectedSlaves ?? 0) === 0 && !(isSlave && followedMaster(info));
+      });
+    } catch (err) {
+      if (!info) throw err;
+      const list = info.slaves.map((s) => `${s.ip}:${s.port}`).join(", ");
+      const follows = isSlave && followedMaster(info);
+      throw new Error(
+        `${n.where} still ${follows ? `follows ${follows}` : `lists ${info.connectedSlaves} slave(s) (${list})`} ` +
+          `${SLAVES_GONE_S} s after the scenario; scenarios that need it free will be skipped until it is`,
+      );
+    }
   }
 }

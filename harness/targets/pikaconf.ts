@@ -141,13 +141,29 @@ export const IMAGE_LAYOUT = {
   data: "/pika/data",
 } as const;
 
-/** Files of docker-compose.yml: one node's pika.conf for an image, for every Pika version. */
+/**
+ * The replication-id both nodes of docker-compose.yml start with: one shared, non-empty id, so
+ * that pair scenarios on PIKA_TARGET=external find a master and a slave that continue with
+ * TrySync, and slave-side scenarios a slave that never adopts a probe master's id.
+ */
+export const COMPOSE_REPLICATION_ID = "2be0c3f406bac7d3cb56603cdc59565b4ce0cef4d638518cb9";
+
+/**
+ * Files of docker-compose.yml: one node's pika.conf for an image, for every Pika version; each
+ * file is `imageConf(port, options)` (test/targets.test.ts checks it, and rewrites the files
+ * when run with PIKA_WRITE_COMPOSE_CONFS=1).
+ */
 export const COMPOSE_CONFS = {
   master: {
     file: path.join(__dirname, "..", "..", "fixtures", "pika", "compose", "master.conf"),
     port: 9221,
+    options: { replicationId: COMPOSE_REPLICATION_ID },
   },
-  slave: { file: path.join(__dirname, "..", "..", "fixtures", "pika", "compose", "slave.conf"), port: 9222 },
+  slave: {
+    file: path.join(__dirname, "..", "..", "fixtures", "pika", "compose", "slave.conf"),
+    port: 9222,
+    options: { replicationId: COMPOSE_REPLICATION_ID },
+  },
 } as const;
 
 /** A node's pika.conf inside an image (data under /pika/data); keys every version accepts or ignores. */

@@ -56,4 +56,11 @@ export interface Target extends AsyncDisposable {
    * skipped with this reason); undefined when it can.
    */
   cannotRun?(tags: readonly string[]): Promise<string | undefined>;
+  /**
+   * The replication-id the scenario's nodes already have, for targets that cannot give them one
+   * of the scenario's (external: read from INFO of the running nodes when cannotRun admits the
+   * scenario). The World then uses it for its nodes and probe masters instead of a fresh random
+   * id; targets that start their own nodes leave this out.
+   */
+  sharedReplicationId?(): string;
 }
