@@ -147,7 +147,7 @@ async function run(o: Options): Promise<number> {
   }
   const o2 = outcome(all, ledger, o.strict ?? false);
   fs.writeFileSync(path.join(dir, "pika-conformance-junit.xml"), verdictJunit(o2));
-  const failures = o2.judged.filter((j) => j.verdict === "fail" && j.error);
+  const failures = o2.judged.filter((j) => (j.verdict === "fail" || j.verdict === "non-strict") && j.error);
   if (failures.length) {
     console.log("");
     for (const f of failures) console.log(`${f.error?.type}: ${f.error?.message}\n`);

@@ -18,11 +18,11 @@ export interface RetryPolicy {
 export const RETRY_MIN_MS = 2000;
 export const RETRY_MAX_MS = 12000;
 
-/** Retry k waits uniformly in [2 s, 2 s + min(10 s, 2 s × 2^(k-1))): [2,4), [2,6), [2,10), [2,12), ... */
+/** Retry k waits uniformly in [2 s, 2 s + min(10 s, 4 s × 2^(k-1))): [2,6), [2,10), [2,12), [2,12), ... */
 export const jitterBackoff: RetryPolicy = {
   name: "jitter-backoff",
   delayMs(attempt, rng) {
-    const span = Math.min(RETRY_MAX_MS - RETRY_MIN_MS, RETRY_MIN_MS * 2 ** (Math.max(1, attempt) - 1));
+    const span = Math.min(RETRY_MAX_MS - RETRY_MIN_MS, 2 * RETRY_MIN_MS * 2 ** (Math.max(1, attempt) - 1));
     return RETRY_MIN_MS + rng.next() * span;
   },
 };
