@@ -27,7 +27,7 @@ import {
   traceDir,
   traceFileBase,
 } from "../harness/trace/artifacts";
-import { redactText, secretsOf } from "../harness/trace/redact";
+import { secretsOf } from "../harness/trace/redact";
 import type { PikaWorld } from "./world";
 
 // The target comes from the environment (PIKA_TARGET, ...); a bad setting stops the run here.
@@ -109,9 +109,8 @@ After(async function (this: PikaWorld, { result, pickle }) {
   const failed = result?.status === Status.FAILED || dead.length > 0;
   if (failed) {
     this.attach(`seed ${this.seed} (rerun with PIKA_SEED=${this.seed})`, "text/plain");
-    const secrets = secretsOf([...this.nodes.values()].map((n) => n.options));
-    for (const n of this.nodes.values())
-      if (realTarget && !n.died()) this.attach(redactText(n.logs(), secrets), "text/plain");
+    // logs() redacts the node's passwords itself.
+    for (const n of this.nodes.values()) if (realTarget && !n.died()) this.attach(n.logs(), "text/plain");
   }
   await saveTrace(this, pickle.name, failed || attachAllTraces());
   await saveRecovery(this, pickle.name);

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RealClock, Rng } from "../clock";
 import { ports } from "../net";
+import { redactText, secretsOf } from "../trace/redact";
 import { Admin } from "./admin";
 import { LoopbackNode } from "./loopback";
 import { writeNodeConf } from "./pikaconf";
@@ -18,7 +19,6 @@ import {
   makeRunDir,
   NodeProcess,
   onInterrupt,
-  redact,
   tailDir,
   waitReady,
 } from "./process";
@@ -102,17 +102,7 @@ class BinarySutNode extends LoopbackNode implements SutNode {
     if (this.stopped) return undefined;
     const dead = this.died();
     if (dead) return dead;
-    try {
-      const a = await this.admin();
-      try {
-        const pong = await a.call("ping");
-        return pong === "PONG" ? undefined : `PING answered ${String(pong)}`;
-      } finally {
-        a.close();
-      }
-    } catch (err) {
-      return `P does not answer: ${(err as Error).message}`;
-    }
+    return this.pingProblem();
   }
 
   logs(): string {
@@ -121,7 +111,7 @@ class BinarySutNode extends LoopbackNode implements SutNode {
       this.proc?.output() ?? "",
       tailDir(path.join(this.dir, "log")),
     ].join("\n");
-    return redact(text, [this.options.requirepass, this.options.masterauth]);
+    return redactText(text, secretsOf([this.options]));
   }
 }
 

@@ -13,10 +13,11 @@ import type { Readable } from "node:stream";
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
 import { RealClock, Rng } from "../clock";
 import { LOOPBACK, ports } from "../net";
+import { redactText, secretsOf } from "../trace/redact";
 import { Admin } from "./admin";
 import { LoopbackNode } from "./loopback";
 import { IMAGE_LAYOUT, imageConf } from "./pikaconf";
-import { checkVersion, onInterrupt, ownerAlive, ownerId, redact, waitReady } from "./process";
+import { checkVersion, onInterrupt, ownerAlive, ownerId, waitReady } from "./process";
 import type { NodeOptions, SutNode, Target } from "./target";
 
 // testcontainers reads these when it first talks to the engine. Without a bridge network it
@@ -176,23 +177,13 @@ class ContainerSutNode extends LoopbackNode implements SutNode {
   async liveness(): Promise<string | undefined> {
     if (this.stopped || !this.container) return undefined;
     if (this.dead) return this.dead;
-    try {
-      const a = await this.admin();
-      try {
-        const pong = await a.call("ping");
-        return pong === "PONG" ? undefined : `PING answered ${String(pong)}`;
-      } finally {
-        a.close();
-      }
-    } catch (err) {
-      return `P does not answer: ${(err as Error).message}`;
-    }
+    return this.pingProblem();
   }
 
   logs(): string {
-    return redact(
+    return redactText(
       `node ${this.name}: container ${this.id?.slice(0, 12) ?? "(removed)"} of ${this.settings.image}, port ${this.port}\n${this.output}`,
-      [this.options.requirepass, this.options.masterauth],
+      secretsOf([this.options]),
     );
   }
 }

@@ -1,6 +1,6 @@
 /**
  * What every driver's node has in common: it listens on 127.0.0.1, replication on P+2000, and
- * INFO is read over a Redis-protocol connection of its own.
+ * INFO and PING go over a Redis-protocol connection of their own.
  */
 import { LOOPBACK, REPL_SHIFT } from "../net";
 import type { Admin } from "./admin";
@@ -13,6 +13,21 @@ export abstract class LoopbackNode {
 
   get replPort(): number {
     return this.port + REPL_SHIFT;
+  }
+
+  /** Why P does not answer PING with PONG; undefined when it does. */
+  protected async pingProblem(): Promise<string | undefined> {
+    try {
+      const a = await this.admin();
+      try {
+        const pong = await a.call("ping");
+        return pong === "PONG" ? undefined : `PING answered ${String(pong)}`;
+      } finally {
+        a.close();
+      }
+    } catch (err) {
+      return `P does not answer: ${(err as Error).message}`;
+    }
   }
 
   async info(section = "replication"): Promise<Info> {

@@ -260,13 +260,6 @@ export class NodeProcess {
 
 // --- checks of a started node ---
 
-/** Replaces every secret in `text` with ***. */
-export function redact(text: string, secrets: (string | undefined)[]): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join("***");
-  return out;
-}
-
 /** Checks INFO server's pika_version against PIKA_VERSION; throws an actionable error. */
 export async function checkVersion(admin: Admin, expected: string, what: string): Promise<void> {
   const info = await admin.info("server");
