@@ -39,7 +39,7 @@ async function measure(
   run: (t: Awaited<ReturnType<typeof createTarget>>) => Promise<CaseResult>,
 ): Promise<CaseResult> {
   await using target = await createTarget(seedFrom(process.env.PIKA_SEED), loadSettings(col.env));
-  return run(target);
+  return await run(target); // awaited here, so the target is disposed after the case, not before
 }
 
 const fmt = (n: number | undefined, d = 1) => (n === undefined ? "-" : n.toFixed(d));
