@@ -508,33 +508,21 @@ export function buildSpec(input: SpecInput): SpecResult {
   violations.push(...uncovered.violations);
 
   // IDs are unique across the whole specification.
-  const ruleSeen = new Map<string, RuleEntry>();
-  const scenarioSeen = new Map<string, { file: string; line: number }>();
+  const seen = new Map<string, { file: string; line: number }>();
+  const claim = (kind: string, id: string, file: string, line: number) => {
+    const prev = seen.get(`${kind} ${id}`);
+    if (prev)
+      violations.push({
+        file,
+        line,
+        message: `${kind} ID ${id} is already used at ${prev.file}:${prev.line}`,
+      });
+    else seen.set(`${kind} ${id}`, { file, line });
+  };
   for (const f of features) {
     for (const r of f.rules) {
-      const prev = ruleSeen.get(r.id);
-      if (prev) {
-        violations.push({
-          file: r.file,
-          line: r.line,
-          message: `Rule ID ${r.id} is already used at ${prev.file}:${prev.line}`,
-        });
-      } else {
-        ruleSeen.set(r.id, r);
-      }
-      for (const s of r.scenarios) {
-        if (!s.id) continue;
-        const prevS = scenarioSeen.get(s.id);
-        if (prevS) {
-          violations.push({
-            file: r.file,
-            line: s.line,
-            message: `scenario ID ${s.id} is already used at ${prevS.file}:${prevS.line}`,
-          });
-        } else {
-          scenarioSeen.set(s.id, { file: r.file, line: s.line });
-        }
-      }
+      claim("Rule", r.id, r.file, r.line);
+      for (const s of r.scenarios) if (s.id) claim("scenario", s.id, r.file, s.line);
     }
   }
 
@@ -562,7 +550,13 @@ export function buildSpec(input: SpecInput): SpecResult {
   }
 
   const coverage = new Map<number, string[]>();
-  for (const r of [...ruleSeen.values()].sort((a, b) => a.id.localeCompare(b.id))) {
+  const firstOfEachId = new Map(
+    features
+      .flatMap((f) => f.rules)
+      .reverse()
+      .map((r) => [r.id, r] as const),
+  );
+  for (const r of [...firstOfEachId.values()].sort((a, b) => a.id.localeCompare(b.id))) {
     if (r.scenarios.length === 0) continue;
     for (const n of r.protocol) coverage.set(n, [...(coverage.get(n) ?? []), r.id]);
   }

@@ -256,14 +256,17 @@ export class ProbeSlave {
     return req.metaSync(this.node, auth);
   }
 
-  /** MetaSync on `label`, then its kOk within 1 s. */
-  async register(label: string): Promise<ProbeConnection> {
+  /** MetaSync on `label` (as this probe, or as `node`), then its kOk within 1 s. */
+  async register(label: string, node: PNode = this.node): Promise<ProbeConnection> {
     const c = await this.connection(label);
     const before = c.responses(MsgType.kMetaSync).length;
-    c.send(this.metaSync());
+    c.send(req.metaSync(node, this.auth));
     const reply = await c.reply(MsgType.kMetaSync, 1, before + 1);
     if (reply.code !== StatusCode.kOk)
-      throw new Mismatch(`MetaSync on connection ${label} answered kOk`, summarize(reply));
+      throw new Mismatch(
+        `MetaSync from ${node.ip}:${node.port} on connection ${label} answered kOk`,
+        summarize(reply),
+      );
     return c;
   }
 
