@@ -10,8 +10,10 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseTags } from "@cucumber/tag-expressions";
 import { verdictJunit } from "../harness/report/junit";
-import { type Ledger, loadLedger } from "../harness/report/ledger";
+import { type Build, chooseLedger, type Ledger } from "../harness/report/ledger";
 import { closingLine, outcome, report, type ScenarioResult } from "../harness/report/outcome";
+import { buildSetting } from "../harness/targets/identity";
+import { ConfigError, loadSettings, prepareRun } from "../harness/targets/select";
 import { loadScenarios, tagsForIds } from "./features";
 import { runSuite } from "./runner";
 
@@ -23,8 +25,11 @@ Target (default: the embedded reference node):
   --target KIND          reference | binary | container | external   (PIKA_TARGET)
   --pika-bin PATH        Pika executable for --target binary          (PIKA_BIN)
   --image TAG            Pika image for --target container            (PIKA_IMAGE)
-  --pika-version X       version under test: checked against INFO, and its deviation
-                         ledger fixtures/deviations/X.yaml decides expected failures
+  --pika-version X       the version under test, checked against what the first node
+                         reports (pika_version, pika_git_sha); optional: the kit
+                         identifies the build and picks its deviation ledger
+  --ledger NAME|FILE     judge by this ledger (fixtures/deviations/NAME.yaml, or a file);
+                         "none": every failure is a failure
   --variant NAME         a buggy variant or profile of the reference (e.g. dup-kother, pika-4.0)
 
 Selection:
@@ -54,6 +59,7 @@ function options(argv: string[]) {
       "pika-bin": { type: "string" },
       image: { type: "string" },
       "pika-version": { type: "string" },
+      ledger: { type: "string" },
       variant: { type: "string" },
       id: { type: "string", multiple: true },
       tags: { type: "string" },
@@ -117,8 +123,30 @@ function list(o: Options): void {
 
 const mark: Record<ScenarioResult["status"], string> = { passed: "ok  ", failed: "FAIL", skipped: "skip" };
 
+/**
+ * Identifies the build under test (the reference's variant, or a first node of a real target,
+ * which also clears what killed runs left) and picks the ledger that judges it, saying how.
+ */
+async function identifyAndChoose(
+  o: Options,
+  env: Record<string, string | undefined>,
+): Promise<Ledger | undefined> {
+  const settings = loadSettings({ ...process.env, ...env });
+  if (settings.kind !== "reference")
+    console.error(`pika-conformance: identifying the build under test (${settings.kind})`);
+  const skip = await prepareRun(settings);
+  if (skip) throw new ConfigError(`every scenario would be ${skip}`);
+  const build = settings.build as Build;
+  const choice = chooseLedger(build, { requested: o["pika-version"], ledger: o.ledger });
+  console.error(`pika-conformance: ${choice.loud ? "NOTE: " : ""}${choice.why}`);
+  env.PIKA_BUILD = buildSetting(build);
+  env.PIKA_VERSION = build.version;
+  return choice.ledger;
+}
+
 async function run(o: Options): Promise<number> {
-  const ledger: Ledger | undefined = o["pika-version"] ? loadLedger(o["pika-version"]) : undefined;
+  const env = environment(o);
+  const ledger = await identifyAndChoose(o, env);
   const dir = path.resolve(o["report-dir"] ?? "reports");
   fs.mkdirSync(dir, { recursive: true });
   const all: ScenarioResult[] = [];
@@ -128,7 +156,7 @@ async function run(o: Options): Promise<number> {
     const { results } = await runSuite({
       tags: selection(o),
       parallel: o.parallel,
-      env: environment(o),
+      env,
       formats: [
         path.join(__dirname, "silent-formatter.js"),
         `html:${path.join(dir, `cucumber${suffix}.html`)}`,

@@ -5,7 +5,7 @@
  */
 import { type IRunEnvironment, loadConfiguration, loadSupport, runCucumber } from "@cucumber/cucumber/api";
 import type { Envelope } from "@cucumber/messages";
-import type { ScenarioResult, Status } from "../harness/report/outcome";
+import type { ScenarioError, ScenarioResult, Status } from "../harness/report/outcome";
 
 export interface SuiteOptions {
   /** A cucumber tag expression selecting scenarios. */
@@ -53,7 +53,7 @@ export async function runSuite(
     const caseToPickle = new Map<string, string>();
     const started = new Map<
       string,
-      { pickleId: string; status: string; error?: { type: string; message: string }; seed?: string }
+      { pickleId: string; status: string; errors: ScenarioError[]; seed?: string }
     >();
     const results: ScenarioResult[] = [];
     let total = 0;
@@ -71,14 +71,18 @@ export async function runSuite(
         started.set(m.testCaseStarted.id, {
           pickleId: caseToPickle.get(m.testCaseStarted.testCaseId) ?? "",
           status: "PASSED",
+          errors: [],
         });
       else if (m.testStepFinished) {
         const s = started.get(m.testStepFinished.testCaseStartedId);
         const r = m.testStepFinished.testStepResult;
         if (!s) return;
         if (worse.indexOf(r.status) > worse.indexOf(s.status)) s.status = r.status;
-        if (r.status === "FAILED" && !s.error)
-          s.error = { type: r.exception?.type ?? "Error", message: r.exception?.message ?? r.message ?? "" };
+        if (r.status === "FAILED")
+          s.errors.push({
+            type: r.exception?.type ?? "Error",
+            message: r.exception?.message ?? r.message ?? "",
+          });
       } else if (m.attachment?.testCaseStartedId && m.attachment.mediaType === "text/plain") {
         const seed = /^seed (\d+)/.exec(m.attachment.body)?.[1];
         const s = started.get(m.attachment.testCaseStartedId);
@@ -94,7 +98,8 @@ export async function runSuite(
           uri: p.uri,
           tags: p.tags,
           status: statusOf(s.status),
-          error: s.error,
+          error: s.errors[0],
+          errors: s.errors,
           seed: s.seed,
         };
         results.push(r);

@@ -23,6 +23,15 @@ export class ConformanceError extends Error {
   }
 }
 
+/** A node of the system under test died during a scenario: a failure of the target, never of the kit. */
+export class NodeDiedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NodeDiedError";
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
 export interface RuleRef {
   id: string;
   sentence: string;

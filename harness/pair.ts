@@ -12,11 +12,21 @@ import type { Trace } from "./trace/trace";
 import { type InnerRequest, type InnerResponse, isPing, MsgType } from "./wire";
 
 /** Sends SLAVEOF to a node, writes command and reply to the trace, returns the reply text. */
-export async function slaveof(node: SutNode, trace: Trace, ...args: string[]): Promise<string> {
+export function slaveof(node: SutNode, trace: Trace, ...args: string[]): Promise<string> {
+  return command(node, trace, "SLAVEOF", ...args);
+}
+
+/** CONFIG REWRITE, which is how Pika writes a queued SLAVEOF to its pika.conf (§11.1). */
+export function configRewrite(node: SutNode, trace: Trace): Promise<string> {
+  return command(node, trace, "CONFIG", "REWRITE");
+}
+
+/** One Redis-protocol command to a node, recorded in the trace with its reply. */
+async function command(node: SutNode, trace: Trace, ...argv: string[]): Promise<string> {
   const admin = await node.admin();
   let reply: string;
   try {
-    reply = replyText(await admin.call("slaveof", ...args));
+    reply = replyText(await admin.call(...argv));
   } finally {
     admin.close();
   }
@@ -25,7 +35,7 @@ export async function slaveof(node: SutNode, trace: Trace, ...args: string[]): P
     to: node.name,
     conn: "P",
     kind: "command",
-    summary: `SLAVEOF ${args.join(" ")} -> ${reply}`,
+    summary: `${argv.join(" ")} -> ${reply}`,
   });
   return reply;
 }

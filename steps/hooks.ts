@@ -9,7 +9,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { After, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/cucumber";
-import type { RuleRef } from "../harness/check";
+import { NodeDiedError, type RuleRef } from "../harness/check";
 import { seedFrom } from "../harness/clock";
 import { recoveryFigures } from "../harness/pair";
 import { installInterruptHandlers, onInterrupt } from "../harness/targets/process";
@@ -119,7 +119,7 @@ After(async function (this: PikaWorld, { result, pickle }) {
   this.probe?.close();
   await this.dispose();
   if (dead.length)
-    throw new Error(`a node of the system under test died during the scenario:\n${dead.join("\n")}`);
+    throw new NodeDiedError(`a node of the system under test died during the scenario:\n${dead.join("\n")}`);
   if (realTarget && wall > WALL_LIMIT_S && !pickle.tags.some((t) => t.name === "@slow"))
     throw new Error(
       `the scenario took ${wall.toFixed(1)} s of wall time on PIKA_TARGET=${settings.kind}; a scenario on a real ` +

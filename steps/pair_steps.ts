@@ -2,9 +2,9 @@
 import { expect } from "../harness/check";
 import { slavesWithin } from "../harness/observe";
 import { pacingViolation } from "../harness/pacing";
-import { linksUpWithin, metaSyncsFrom, pingsForwarded, slaveof } from "../harness/pair";
+import { configRewrite, linksUpWithin, metaSyncsFrom, pingsForwarded, slaveof } from "../harness/pair";
 import { type CutHow, type Fault, WireProxy } from "../harness/proxy";
-import { MsgType, StatusCode } from "../harness/wire";
+import { MsgType } from "../harness/wire";
 import { step } from "./support";
 import type { PikaWorld } from "./world";
 
@@ -83,14 +83,23 @@ step("the proxy delays the first TrySync response by {float} s", function (s: nu
   });
 });
 
-step("the proxy cuts the replication connection right after the first MetaSync kOk", function () {
-  return addFault(this, {
-    kind: "cut",
-    direction: "toSlave",
-    match: { type: MsgType.kMetaSync, code: StatusCode.kOk },
-    how: "fin",
-    times: 1,
-  });
+step(
+  "the proxy cuts the replication connection at the slave's first TrySync request, which it does not forward",
+  function () {
+    return addFault(this, {
+      kind: "cut",
+      direction: "toMaster",
+      match: { type: MsgType.kTrySync },
+      how: "fin",
+      forward: false,
+      times: 1,
+    });
+  },
+);
+
+step("the slave under test has written its configuration with CONFIG REWRITE", async function () {
+  const reply = await configRewrite(this.node("slave"), this.trace);
+  expect(reply === "OK", "CONFIG REWRITE answered OK", reply);
 });
 
 // --- When --------------------------------------------------------------------------------

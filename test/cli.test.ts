@@ -33,14 +33,18 @@ test("--list shows the selected scenarios with ID, level and role, and runs noth
 });
 
 test("a scenario the ledger lists, failing as listed, is an expected failure and the run passes", () => {
-  const r = cli("--variant", "pika-4.0", "--pika-version", "4.0.1", "--id", "MS-DUP-01", "--id", "MS-REG-01");
+  const r = cli("--variant", "pika-4.0", "--ledger", "4.0.1", "--id", "MS-DUP-01", "--id", "MS-REG-01");
   assert.equal(r.status, 0, r.out + r.err);
+  assert.match(
+    r.err,
+    /NOTE: judging the build under test \(pika_version 4\.0\.0, no git sha\) by the ledger 4\.0\.1, as --ledger asks/,
+  );
   assert.match(r.out, /Expected failures, counted as passed \(1\):\n {2}MS-DUP-01/);
   assert.equal(r.last, "2 passed, 0 failed, 0 skipped");
 });
 
 test("a scenario the ledger lists that passes is a stale entry and fails the run", () => {
-  const r = cli("--pika-version", "4.0.1", "--id", "MS-DUP-01");
+  const r = cli("--ledger", "4.0.1", "--id", "MS-DUP-01");
   assert.equal(r.status, 1);
   assert.match(r.out, /STALE ledger entries[^\n]*\n {2}MS-DUP-01/);
   assert.equal(r.last, "0 passed, 1 failed, 0 skipped");
@@ -56,10 +60,13 @@ test("a failing scenario prints the rule, Expected and Actual, and exits 1", () 
   assert.equal(r.last, "0 passed, 1 failed, 0 skipped");
 });
 
-test("bad options and unknown versions are refused with a clear message", () => {
+test("bad options, unknown ledgers and versions that do not describe the build are refused clearly", () => {
   assert.match(cli("--repeat", "zero").err, /--repeat needs an integer of at least 1/);
-  const r = cli("--pika-version", "0.0.1");
+  const r = cli("--pika-version", "4.0.1", "--variant", "pika-4.0");
   assert.equal(r.status, 2);
-  assert.match(r.err, /no deviation ledger for Pika 0\.0\.1.*Known versions/);
+  assert.match(r.err, /--pika-version 4\.0\.1 does not describe the build under test[\s\S]*--ledger 4\.0\.1/);
+  const l = cli("--ledger", "0.0.1");
+  assert.equal(l.status, 2);
+  assert.match(l.err, /no deviation ledger 0\.0\.1[\s\S]*Known ledgers/);
   assert.match(cli("--id", "NOPE-*").err, /no scenario ID matches NOPE-\*/);
 });

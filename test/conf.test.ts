@@ -6,7 +6,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
+import { Rng, VirtualClock } from "../harness/clock";
+import { ports } from "../harness/net";
 import { PikaConf } from "../harness/reference/conf";
+import { ReferenceNode } from "../harness/reference/node";
 
 const SAMPLE = [
   "# Pika port, the default value is 9221.",
@@ -158,5 +161,22 @@ describe("PikaConf.render", () => {
     assert.equal(conf.int("port", 0), 9221);
     assert.equal(conf.get("requirepass"), "");
     assert.equal(conf.get("replication-id"), undefined);
+  });
+});
+
+describe("the reference node's own pika.conf", () => {
+  test("SLAVEOF stays in memory until CONFIG REWRITE writes it, as in Pika (§11.1)", async () => {
+    const port = await ports.allocate();
+    const file = tmpConf(`port : ${port}\nreplication-id : ${"a".repeat(50)}\n`);
+    const node = new ReferenceNode(PikaConf.load(file), new VirtualClock(new Rng(1)));
+    await node.start();
+    try {
+      assert.deepEqual(node.command("slaveof", ["127.0.0.1", String(port + 1)]), { simple: "OK" });
+      assert.doesNotMatch(fs.readFileSync(file, "utf8"), /slaveof/, "a restart now would forget the master");
+      assert.deepEqual(node.command("config", ["rewrite"]), { simple: "OK" });
+      assert.match(fs.readFileSync(file, "utf8"), new RegExp(`^slaveof : 127\\.0\\.0\\.1:${port + 1}$`, "m"));
+    } finally {
+      await node.stop();
+    }
   });
 });

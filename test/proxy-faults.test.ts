@@ -189,6 +189,21 @@ describe("frame chain", () => {
     }
   });
 
+  test("cut with forward: false swallows the frame and cuts in its place", () => {
+    const c = chain({
+      kind: "cut",
+      direction: "toSlave",
+      match: { type: MsgType.kMetaSync, code: StatusCode.kOk },
+      how: "fin",
+      forward: false,
+      times: 1,
+    });
+    const v = c.run(frame(metaSyncOk));
+    assert.deepEqual(v.emit, []);
+    assert.equal(v.cut, "fin");
+    assert.match(v.notes.join(), /cut instead of forwarding this frame \(fin\)/);
+  });
+
   test("cut after frame N: skip N-1 of every frame", () => {
     const c = chain({ kind: "cut", direction: "toSlave", skip: 2, times: 1, how: "rst" });
     assert.deepEqual(

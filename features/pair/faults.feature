@@ -47,8 +47,12 @@ Feature: Reconnecting a linked pair through faults on the replication connection
 
     @PR-CUT-03 @must @pair
     Scenario: The connection is cut right after the MetaSync kOk
+      The cut waits until the slave has acted on the kOk: the proxy swallows the slave's first
+      TrySync and cuts in its place, so the master saw nothing after its kOk. (A cut that races
+      the kOk itself has two outcomes on Pika; the one where the slave resumes with TrySync on a
+      new connection and the master serves it unlisted is SY-ITEM-01.)
       Given a master and a slave under test sharing one replication_id, with a wire proxy in front of the master
-      And the proxy cuts the replication connection right after the first MetaSync kOk
+      And the proxy cuts the replication connection at the slave's first TrySync request, which it does not forward
       When the slave under test is told SLAVEOF the master through the proxy
       Then within 20 s INFO on the slave shows master_link_status:up
       And within 1 s INFO on the master lists exactly the slave under test
@@ -103,7 +107,10 @@ Feature: Reconnecting a linked pair through faults on the replication connection
 
     @PR-RESTART-02 @must @pair @restarts
     Scenario: The slave restarts
+      Pika writes SLAVEOF to pika.conf only at its next config rewrite, so an operator makes the
+      master durable with CONFIG REWRITE before restarting a slave.
       Given a master and a slave under test linked through a wire proxy
+      And the slave under test has written its configuration with CONFIG REWRITE
       When the slave under test is restarted
       Then within 20 s INFO on the slave shows master_link_status:up
       And within 1 s INFO on the master lists exactly the slave under test

@@ -42,6 +42,21 @@ Feature: TrySync, DBSync and BinlogSync need a registered slave
       Then connection A receives no ping and no binlog during 5 s
       And within 1 s INFO on the master lists 0 connected slaves
 
+  Rule: SY-ITEM: A master SHOULD refuse TrySync from an ip:port it holds no SlaveItem for, so that every slave it serves is listed in INFO
+    Protocol: R36. Seen on Pika when a cut races its MetaSync kOk: the slave resumes with TrySync
+    on a new connection and no MetaSync, and the master serves it while INFO lists 0 connected
+    slaves (PR-CUT-03 makes that cut deterministic; this scenario stages what follows).
+
+    @SY-ITEM-01 @should @master
+    Scenario: TrySync on a new connection after the registering connection closed
+      Given a master under test
+      And a probe slave announcing 127.0.0.1:40000
+      And the probe slave is registered on connection A
+      When the probe slave closes connection A
+      Then within 5 s INFO on the master lists 0 connected slaves
+      When the probe slave sends TrySync for db0 on connection B
+      Then the TrySync reply on connection B is a refusal within 1 s, or connection B is closed
+
   Rule: SY-TRY: A master MUST answer TrySync from a registered slave by its offset: kOk with a session id when it can continue, kSyncPointLarger when the slave is ahead, and an error reply for an unknown database
     Protocol: R30.
 

@@ -76,10 +76,16 @@ export interface CorruptFault extends FrameFaultBase {
   kind: "corrupt";
   mode?: "garbage" | "flip";
 }
-/** The frame is forwarded, then its connection is cut. `skip: N - 1` cuts after the N-th frame. */
+/**
+ * The frame is forwarded, then its connection is cut. `skip: N - 1` cuts after the N-th frame.
+ * With `forward: false` the frame is swallowed and the connection cut in its place: "cut at the
+ * slave's first TrySync" cuts once the slave has certainly acted on the MetaSync reply, before
+ * the master sees anything more.
+ */
 export interface CutFault extends FrameFaultBase {
   kind: "cut";
   how: CutHow;
+  forward?: boolean;
 }
 export type FrameFault = DropFault | DelayFault | DuplicateFault | CorruptFault | CutFault;
 
@@ -299,13 +305,17 @@ export class FrameChain {
             verdict.notes.push(`${f.name}: corrupted (${mode})`);
             break;
           }
-          case "cut":
-            next.push(item);
+          case "cut": {
+            const forward = f.forward ?? true;
+            if (forward) next.push(item);
             if (!verdict.cut) {
               verdict.cut = f.how;
-              verdict.notes.push(`${f.name}: cut after this frame (${f.how})`);
+              verdict.notes.push(
+                `${f.name}: cut ${forward ? "after" : "instead of forwarding"} this frame (${f.how})`,
+              );
             }
             break;
+          }
         }
       }
       items = next;

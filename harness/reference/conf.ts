@@ -1,7 +1,8 @@
 /**
  * pika.conf as Pika reads it: one `key : value` per line, `#` comments. The reference node
- * keeps its own copy and rewrites it in place (as Pika does for replication-id), keeping
- * comments and key order.
+ * keeps its own copy and rewrites it in place, keeping comments and key order. As in Pika, a
+ * key set at run time (SLAVEOF, CONFIG SET) stays in memory until the next rewrite: CONFIG
+ * REWRITE, or a replication-id being written.
  */
 import * as fs from "node:fs";
 
@@ -51,9 +52,14 @@ export class PikaConf {
     else this.lines.push(line);
   }
 
-  /** Sets a key and rewrites the file, as Pika's config rewrite does. */
+  /** Sets a key and rewrites the file with every key set so far, as Pika's config rewrite does. */
   rewrite(key: string, value: string): void {
     this.set(key, value);
+    this.save();
+  }
+
+  /** Writes every key set so far to the file (CONFIG REWRITE). */
+  save(): void {
     if (this.path) fs.writeFileSync(this.path, this.text());
   }
 

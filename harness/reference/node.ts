@@ -171,6 +171,10 @@ export class ReferenceNode {
           this.conf.set(key!, args[2]);
           return { simple: "OK" };
         }
+        if (sub === "rewrite" && args.length === 1) {
+          this.conf.save();
+          return { simple: "OK" };
+        }
         return { error: `ERR Invalid argument for CONFIG ${args[0] ?? ""}` };
       }
       case "slaveof":
@@ -203,7 +207,7 @@ export class ReferenceNode {
     if (args.length < 2 || args.length > 3) return arity;
     if (args[0].toLowerCase() === "no" && args[1].toLowerCase() === "one" && args.length === 2) {
       this.slave.removeMaster();
-      this.conf.rewrite("slaveof", "");
+      this.conf.set("slaveof", "");
       return { simple: "OK" };
     }
     if (args.length === 3 && args[2].toLowerCase() !== "force") return arity;
@@ -221,7 +225,9 @@ export class ReferenceNode {
     const restart = this.slave.state === "Error" && this.behaviour.sameMasterRestarts;
     if (same && !force && !restart) return { simple: "OK" };
     this.slave.setMaster(ip, port, force);
-    this.conf.rewrite("slaveof", `${ip}:${port}`); // kept across a restart, as Pika rewrites it
+    // In memory only, as in Pika: pika.conf gets it at the next rewrite (CONFIG REWRITE, or the
+    // slave adopting its master's replication-id), so a restart before that forgets the master.
+    this.conf.set("slaveof", `${ip}:${port}`);
     return { simple: "OK" };
   }
 

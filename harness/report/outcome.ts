@@ -1,8 +1,13 @@
 /**
  * How scenario results become a verdict: expected failures (the ledger), stale ledger entries,
  * non-strict SHOULD failures, and the closing line "N passed, N failed, N skipped".
+ *
+ * Only a failure of the system under test can be expected or forgiven: a conformance assertion
+ * of that scenario (ConformanceError "<ID> violates ..."), or a node of the system under test
+ * dying (NodeDiedError). Anything else (a TypeError in a step, a harness timeout, a port clash)
+ * is an error of the kit, and fails the run whatever the ledger or the level says.
  */
-import type { Ledger } from "./ledger";
+import type { DeviationKind, Ledger } from "./ledger";
 
 export type Status = "passed" | "failed" | "skipped";
 
@@ -13,10 +18,17 @@ export interface ScenarioResult {
   uri: string;
   tags: string[];
   status: Status;
-  /** The first failed step's error type and message. */
-  error?: { type: string; message: string };
+  /** The first failed step's (or hook's) error type and message. */
+  error?: ScenarioError;
+  /** Every failed step's and hook's error, in order. */
+  errors?: ScenarioError[];
   /** The scenario's seed, when it printed one. */
   seed?: string;
+}
+
+export interface ScenarioError {
+  type: string;
+  message: string;
 }
 
 export type Verdict = "pass" | "fail" | "expected-fail" | "stale" | "non-strict" | "skipped";
@@ -37,20 +49,43 @@ export interface Outcome {
 export const levelOf = (r: ScenarioResult) =>
   r.tags.includes("@should") ? "should" : r.tags.includes("@must") ? "must" : undefined;
 
+/** How a failed scenario failed: a crash of the system under test, one of its assertions, or the kit. */
+export function failureKind(r: ScenarioResult): DeviationKind | "kit" {
+  const errors = r.errors ?? (r.error ? [r.error] : []);
+  if (errors.some((e) => e.type === "NodeDiedError")) return "crash";
+  const own = (e: ScenarioError) =>
+    e.type === "ConformanceError" && (!r.id || e.message.startsWith(`${r.id} violates `));
+  return errors.length > 0 && errors.every(own) ? "assertion" : "kit";
+}
+
+const KIND_WORDS: Record<DeviationKind | "kit", string> = {
+  assertion: "a conformance assertion of the scenario",
+  crash: "a node of the system under test dying",
+  kit: "an error of the kit, not of the system under test",
+};
+
 /** One scenario's verdict. */
 export function judge(r: ScenarioResult, ledger: Ledger | undefined, strict: boolean): Judged {
   const dev = r.id ? ledger?.deviations.get(r.id) : undefined;
   if (r.status === "skipped") return { ...r, verdict: "skipped" };
-  if (dev) {
-    return r.status === "failed"
-      ? { ...r, verdict: "expected-fail", note: `${dev.reference}: ${dev.reason}` }
-      : {
+  if (r.status === "passed")
+    return dev
+      ? {
           ...r,
           verdict: "stale",
-          note: `passed, but the ledger for Pika ${ledger?.version} says it fails (${dev.reference})`,
-        };
-  }
-  if (r.status === "passed") return { ...r, verdict: "pass" };
+          note: `passed, but the ledger ${ledger?.name} says it fails (${dev.reference})${dev.verified ? `; it was seen failing on ${dev.verified.slice(0, 8)}` : ""}`,
+        }
+      : { ...r, verdict: "pass" };
+  const kind = failureKind(r);
+  if (dev && kind === dev.kind)
+    return { ...r, verdict: "expected-fail", note: `${dev.reference}: ${dev.reason}` };
+  if (dev)
+    return {
+      ...r,
+      verdict: "fail",
+      note: `the ledger ${ledger?.name} expects ${KIND_WORDS[dev.kind]}, but it failed by ${KIND_WORDS[kind]}`,
+    };
+  if (kind === "kit") return { ...r, verdict: "fail", note: KIND_WORDS.kit };
   if (levelOf(r) === "should" && !strict) return { ...r, verdict: "non-strict" };
   return { ...r, verdict: "fail" };
 }

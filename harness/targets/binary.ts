@@ -9,26 +9,22 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RealClock, Rng } from "../clock";
 import { ports } from "../net";
+import type { Build } from "../report/ledger";
 import { redactText, secretsOf } from "../trace/redact";
 import { Admin } from "./admin";
+import { checkNode } from "./identity";
 import { LoopbackNode } from "./loopback";
 import { writeNodeConf } from "./pikaconf";
-import {
-  checkVersion,
-  describeExit,
-  makeRunDir,
-  NodeProcess,
-  onInterrupt,
-  tailDir,
-  waitReady,
-} from "./process";
+import { describeExit, makeRunDir, NodeProcess, onInterrupt, tailDir, waitReady } from "./process";
 import type { NodeOptions, SutNode, Target } from "./target";
 
 export interface BinarySettings {
   /** Absolute path of the executable. */
   bin: string;
-  /** PIKA_VERSION: decides the config keys; INFO's pika_version must match it. */
-  version: string;
+  /** The version whose pika.conf keys the nodes get (undefined: every key). */
+  version?: string;
+  /** The build under test, once identified: every node must report it. */
+  build?: Build;
   /** Budget for a start, process start to PONG, in ms. */
   startMs: number;
   /** Grace between SIGTERM and SIGKILL, in ms (at most 1000). */
@@ -159,12 +155,7 @@ export class BinaryTarget implements Target {
         if (attempt < 3 && /EADDRINUSE|address already in use/i.test(node.logs())) continue;
         throw err;
       }
-      const admin = await node.admin();
-      try {
-        await checkVersion(admin, this.settings.version, `node ${name} (${this.settings.bin})`);
-      } finally {
-        admin.close();
-      }
+      await checkNode(node, this.settings.build, `node ${name} (${this.settings.bin})`);
       return node;
     }
   }

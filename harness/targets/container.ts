@@ -13,11 +13,13 @@ import type { Readable } from "node:stream";
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
 import { RealClock, Rng } from "../clock";
 import { LOOPBACK, ports } from "../net";
+import type { Build } from "../report/ledger";
 import { redactText, secretsOf } from "../trace/redact";
 import { Admin } from "./admin";
+import { checkNode } from "./identity";
 import { LoopbackNode } from "./loopback";
 import { IMAGE_LAYOUT, imageConf } from "./pikaconf";
-import { checkVersion, onInterrupt, ownerAlive, ownerId, waitReady } from "./process";
+import { onInterrupt, ownerAlive, ownerId, waitReady } from "./process";
 import type { NodeOptions, SutNode, Target } from "./target";
 
 // testcontainers reads these when it first talks to the engine. Without a bridge network it
@@ -39,7 +41,10 @@ export const RUN_ID = `${os.hostname()}-${process.pid}-${Date.now().toString(36)
 
 export interface ContainerSettings {
   image: string;
-  version: string;
+  /** The version whose pika.conf keys the nodes get (undefined: every key). */
+  version?: string;
+  /** The build under test, once identified: every node must report it. */
+  build?: Build;
   /** Budget for a start, container start to PONG, in ms. */
   startMs: number;
 }
@@ -222,12 +227,7 @@ export class ContainerTarget implements Target {
     const node = new ContainerSutNode(name, port, options, conf, this.settings, this.clock.rng.int(2 ** 31));
     this.nodes.push(node);
     await node.start();
-    const admin = await node.admin();
-    try {
-      await checkVersion(admin, this.settings.version, `node ${name} (image ${this.settings.image})`);
-    } finally {
-      admin.close();
-    }
+    await checkNode(node, this.settings.build, `node ${name} (image ${this.settings.image})`);
     return node;
   }
 

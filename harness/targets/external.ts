@@ -12,10 +12,12 @@
  */
 import { RealClock, Rng } from "../clock";
 import { LOOPBACK, ports } from "../net";
+import type { Build } from "../report/ledger";
 import { Admin, replyText } from "./admin";
+import { checkNode } from "./identity";
 import type { Info } from "./info";
 import { LoopbackNode } from "./loopback";
-import { checkVersion, probeOnce } from "./process";
+import { probeOnce } from "./process";
 import type { NodeOptions, SutNode, Target } from "./target";
 
 export interface ExternalNode {
@@ -28,7 +30,8 @@ export interface ExternalNode {
 
 export interface ExternalSettings {
   nodes: Map<string, ExternalNode>;
-  version: string;
+  /** The build under test, once identified: every running node must report it. */
+  build?: Build;
 }
 
 /** Tags of scenarios an external target cannot run, and why. */
@@ -289,12 +292,7 @@ export class ExternalTarget implements Target {
           `(e.g. docker compose up -d --wait), or set ${ext.from}_PASSWORD to its requirepass.`,
       );
     if (!this.versionChecked.has(name)) {
-      const a = await probe.admin();
-      try {
-        await checkVersion(a, this.settings.version, `the external node ${name} (${ext.from})`);
-      } finally {
-        a.close();
-      }
+      await checkNode(probe, this.settings.build, `the external node ${name} (${ext.from})`);
       this.versionChecked.add(name);
     }
     const info = await probe.info("replication");

@@ -21,6 +21,8 @@ export interface Info {
   slaves: InfoSlave[];
   masterLinkStatus?: string;
   pikaVersion?: string;
+  /** INFO server's pika_git_sha, when the build reports one. */
+  gitSha?: string;
 }
 
 export function parseInfo(text: string): Info {
@@ -65,5 +67,6 @@ export function parseInfo(text: string): Info {
     slaves,
     masterLinkStatus: fields.get("master_link_status"),
     pikaVersion: fields.get("pika_version"),
+    gitSha: fields.get("pika_git_sha"),
   };
 }

@@ -1,11 +1,11 @@
 /**
  * pika.conf rendering: the template fixtures/pika/pika.conf, filled for one node. Every path key
  * gets a directory of the node's own; keys that the Pika version under test does not know are
- * left out (pika-protocol.md §6.3, §7.1). Pika versions are compared here too, because the
- * version decides both the keys and what INFO's pika_version may say.
+ * left out (pika-protocol.md §6.3, §7.1).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { compareVersions, parseVersion } from "../version";
 import type { NodeOptions } from "./target";
 
 export const TEMPLATE = path.join(__dirname, "..", "..", "fixtures", "pika", "pika.conf");
@@ -13,44 +13,16 @@ export const TEMPLATE = path.join(__dirname, "..", "..", "fixtures", "pika", "pi
 /** The keys whose value is a path; each gets a fresh directory (pidfile: a file in the node's directory). */
 export const PATH_KEYS = ["log-path", "db-path", "dump-path", "db-sync-path"] as const;
 
-/** A Pika version as numbers; undefined for a version string that is not x.y.z (e.g. the reference's). */
-export type Version = [number, number, number];
-
-export function parseVersion(v: string): Version | undefined {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v.trim());
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
-}
-
-function before(v: Version | undefined, than: Version): boolean {
-  if (!v) return false; // not a release number (the reference, a dev build): every key applies
-  for (let i = 0; i < 3; i++) if (v[i] !== than[i]) return v[i] < than[i];
-  return false;
-}
-
 /** Keys a Pika version does not know, with the first version that has them. */
-const SINCE: Record<string, Version> = {
-  "replication-id": [3, 5, 1],
-  "db-instance-num": [4, 0, 0],
+const SINCE: Record<string, string> = {
+  "replication-id": "3.5.1",
+  "db-instance-num": "4.0.0",
 };
 
-/** Whether pika.conf for `version` may carry `key`. */
+/** Whether pika.conf for `version` may carry `key` (a string that is not a release number gets every key). */
 export function keyApplies(key: string, version: string | undefined): boolean {
   const since = SINCE[key];
-  return !since || version === undefined || !before(parseVersion(version), since);
-}
-
-/**
- * Whether INFO's pika_version `reported` is what PIKA_VERSION=`expected` promises. A leading
- * "v" is ignored; v4.0.1 reports 4.0.0 (its version header was not bumped, pika-protocol.md
- * §11.5), so a patch release may report its x.y.0; the reference reports its own string.
- */
-export function versionMatches(expected: string, reported: string): boolean {
-  const strip = (s: string) => s.trim().replace(/^v/, "");
-  const [e, r] = [strip(expected), strip(reported)];
-  if (e === r) return true;
-  const ev = parseVersion(e);
-  const rv = parseVersion(r);
-  return !!ev && !!rv && ev[0] === rv[0] && ev[1] === rv[1] && rv[2] === 0 && /^\d+\.\d+\.\d+$/.test(r);
+  return !since || version === undefined || !parseVersion(version) || compareVersions(version, since) >= 0;
 }
 
 /** Where a node's files live: a directory on this machine, or a root inside a container. */

@@ -17,8 +17,6 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LOOPBACK, REPL_SHIFT } from "../net";
-import type { Admin } from "./admin";
-import { versionMatches } from "./pikaconf";
 
 export const TMP_PREFIX = "pika-conformance-";
 const OWNER_FILE = "owner";
@@ -256,24 +254,6 @@ export class NodeProcess {
       `--- stderr (${this.stderrFile})\n${tail(this.stderrFile, bytes)}`,
     ].join("\n");
   }
-}
-
-// --- checks of a started node ---
-
-/** Checks INFO server's pika_version against PIKA_VERSION; throws an actionable error. */
-export async function checkVersion(admin: Admin, expected: string, what: string): Promise<void> {
-  const info = await admin.info("server");
-  const reported = info.pikaVersion;
-  if (reported === undefined)
-    throw new Error(
-      `${what}: INFO server has no pika_version line, so PIKA_VERSION=${expected} cannot be checked`,
-    );
-  if (!versionMatches(expected, reported))
-    throw new Error(
-      `${what} reports pika_version ${reported}, but PIKA_VERSION=${expected}. PIKA_VERSION decides which ` +
-        `pika.conf keys the nodes get and which deviations are expected: set PIKA_VERSION=${reported} ` +
-        "if this is the build you mean to test, or point the kit at the build PIKA_VERSION names.",
-    );
 }
 
 // --- readiness -------------------------------------------------------------------------------

@@ -4,7 +4,11 @@
  * run at once with one actionable paragraph (ConfigError).
  *
  *   PIKA_TARGET        reference (default) | binary | container | external
- *   PIKA_VERSION       required for real targets: the version INFO's pika_version reports
+ *   PIKA_VERSION       real targets, optional: the version under test (a release, or a ledger name such
+ *                      as 4.0.1); checked against what the first node reports (pika_version,
+ *                      pika_git_sha) with the deviation ledgers, which know builds by git sha
+ *   PIKA_BUILD         set by the CLI: the build it identified ("<pika_version> <git sha>"), so
+ *                      workers check every node against it without starting a preflight node
  *   PIKA_BIN           binary: the Pika executable (e.g. output/pika, or bin/pika-reference-server)
  *   PIKA_IMAGE         container: an image with an explicit tag (never pulled by default)
  *   PIKA_MASTER, PIKA_SLAVE, PIKA_<NAME>   external: 127.0.0.1:<port> of running nodes
@@ -19,7 +23,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { behaviourOf } from "../reference/behaviour";
 import { REFERENCE_VERSION } from "../reference/node";
+import { type Build, describeBuild, versionMismatch } from "../report/ledger";
 import type { ExternalNode } from "./external";
+import { checkBuild, identify, parseBuildSetting } from "./identity";
 import { clearLeftovers, waitReady } from "./process";
 import { ReferenceTarget } from "./reference";
 import type { Target } from "./target";
@@ -37,7 +43,12 @@ export class ConfigError extends Error {
 
 export interface Settings {
   kind: TargetKind;
+  /** PIKA_VERSION as given: the version under test, before the first node says what it is. */
+  requested?: string;
+  /** The version whose pika.conf keys nodes get: the build's own once it is identified. */
   version?: string;
+  /** The build under test, identified by the preflight node (or PIKA_BUILD). */
+  build?: Build;
   bin?: string;
   image?: string;
   external: Map<string, ExternalNode>;
@@ -119,6 +130,8 @@ function externalNodes(env: NodeJS.ProcessEnv): Map<string, ExternalNode> {
   const reserved = new Set([
     "TARGET",
     "VERSION",
+    "BUILD",
+    "LEDGER",
     "BIN",
     "IMAGE",
     "SLOW",
@@ -181,14 +194,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
           "PIKA_IMAGE=<image:tag> docker compose up -d --wait, then PIKA_MASTER=127.0.0.1:9221 PIKA_SLAVE=127.0.0.1:9222.",
       );
   }
-  if (!env.PIKA_VERSION)
-    throw new ConfigError(
-      `PIKA_TARGET=${kind} needs PIKA_VERSION, the version of the Pika under test as INFO server's pika_version ` +
-        "reports it (e.g. PIKA_VERSION=4.0.1; `pika -v` prints it). It decides which pika.conf keys the nodes get " +
-        `(replication-id since 3.5.1, db-instance-num since 4.0.0), and the kit checks it after every start. ` +
-        `For the kit's reference server use PIKA_VERSION=${REFERENCE_VERSION}.`,
-    );
-  settings.version = env.PIKA_VERSION;
+  settings.requested = env.PIKA_VERSION || undefined;
+  settings.version = settings.requested;
+  if (env.PIKA_BUILD) {
+    settings.build = parseBuildSetting(env.PIKA_BUILD);
+    settings.version = settings.build.version;
+  }
   return settings;
 }
 
@@ -217,33 +228,49 @@ export async function createTarget(seed: number, s: Settings = loadSettings()): 
       return new ReferenceTarget(seed, behaviourOf(s.variant));
     case "binary": {
       const { BinaryTarget } = await import("./binary");
-      return new BinaryTarget(seed, { bin: s.bin!, version: s.version!, startMs: s.startMs });
+      return new BinaryTarget(seed, { bin: s.bin!, version: s.version, build: s.build, startMs: s.startMs });
     }
     case "container": {
       const { ContainerTarget } = await import("./container");
-      return new ContainerTarget(seed, { image: s.image!, version: s.version!, startMs: s.startMs });
+      return new ContainerTarget(seed, {
+        image: s.image!,
+        version: s.version,
+        build: s.build,
+        startMs: s.startMs,
+      });
     }
     case "external": {
       const { ExternalTarget } = await import("./external");
-      return new ExternalTarget(seed, { nodes: s.external, version: s.version! });
+      return new ExternalTarget(seed, { nodes: s.external, build: s.build });
     }
   }
 }
 
+/** The build the reference target is: its variant's version string, and no git sha. */
+export function referenceBuild(s: Settings): Build {
+  return { version: behaviourOf(s.variant).pikaVersion ?? REFERENCE_VERSION };
+}
+
 /**
- * What a run does once before its first scenario (in every parallel worker): removes what killed
- * runs left, and checks that the target works at all, so a wrong binary, image, version or
- * address stops the run with one message instead of failing every scenario. For the container
- * target without an engine it returns the reason every scenario is skipped for (or throws when
- * REQUIRE_CONTAINERS=1).
+ * What a run does once before its first scenario (in every parallel worker, unless the CLI did it
+ * and passed PIKA_BUILD): removes what killed runs left, and starts one node as a scenario would
+ * to identify the build under test (INFO server's pika_version and pika_git_sha) and to check that
+ * the target works at all, so a wrong binary, image, version or address stops the run with one
+ * message instead of failing every scenario. It fills in `s.build` and `s.version`. For the
+ * container target without an engine it returns the reason every scenario is skipped for (or
+ * throws when REQUIRE_CONTAINERS=1).
  */
 export async function prepareRun(
   s: Settings,
   log: (line: string) => void = console.error,
 ): Promise<string | undefined> {
+  if (s.kind === "reference") {
+    s.build = referenceBuild(s);
+    return undefined;
+  }
+  if (s.build) return undefined; // identified by the CLI, which also cleared leftovers
   const cleared = clearLeftovers();
   if (cleared.length) log(`pika-conformance: removed what an earlier run left: ${cleared.join(", ")}`);
-  if (s.kind === "reference") return undefined;
   if (s.kind === "container") {
     const { clearContainerLeftovers, engineProblem } = await import("./container");
     const problem = await engineProblem();
@@ -257,21 +284,31 @@ export async function prepareRun(
     const gone = await clearContainerLeftovers();
     if (gone.length) log(`pika-conformance: removed containers an earlier run left: ${gone.join(", ")}`);
   }
-  // One node, started and checked as a scenario would, then stopped.
+  // One node, started and identified as a scenario would start it, then stopped.
   const target = await createTarget(1, s);
+  let build: Build | undefined;
   try {
-    if (s.kind === "external") {
+    const names = s.kind === "external" ? [...s.external.keys()] : ["preflight"];
+    for (const name of names) {
+      const ext = s.external.get(name);
       // Nodes just brought up (docker compose up -d) may still be starting.
-      for (const [name, n] of s.external) {
+      if (ext)
         await waitReady({
-          port: n.port,
-          password: n.password,
+          port: ext.port,
+          password: ext.password,
           budgetMs: s.startMs,
-          what: `${n.from}=127.0.0.1:${n.port}`,
+          what: `${ext.from}=127.0.0.1:${ext.port}`,
         });
-        await target.startNode(name);
+      const node = await target.startNode(name);
+      const admin = await node.admin();
+      try {
+        const what = ext ? `the external node ${name} (${ext.from})` : `the first node (${s.bin ?? s.image})`;
+        if (build) await checkBuild(admin, build, what);
+        else build = await identify(admin, what);
+      } finally {
+        admin.close();
       }
-    } else await target.startNode("preflight");
+    }
   } catch (err) {
     const what =
       s.kind === "external"
@@ -282,5 +319,14 @@ export async function prepareRun(
   } finally {
     await target[Symbol.asyncDispose]();
   }
+  if (!build) throw new ConfigError(`PIKA_TARGET=${s.kind}: no node to identify the build under test`);
+  const mismatch = s.requested ? versionMismatch(s.requested, build) : undefined;
+  if (mismatch)
+    throw new ConfigError(
+      `PIKA_VERSION=${s.requested} does not describe the build under test (${describeBuild(build)}): ${mismatch}. ` +
+        `Set PIKA_VERSION=${build.version}, or leave it unset: the kit identifies the build by what it reports.`,
+    );
+  s.build = build;
+  s.version = build.version;
   return undefined;
 }
