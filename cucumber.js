@@ -1,9 +1,11 @@
 // cucumber-js profiles. Kit settings travel in environment variables (PIKA_TARGET, PIKA_SEED,
-// ...): cucumber-js rejects options it does not know.
+// ...): cucumber-js rejects options it does not know. The steps run compiled (npm run build,
+// which npm ci runs too): a worker starts in a second or two instead of compiling TypeScript.
 const common = {
-  requireModule: ["ts-node/register"],
-  require: ["steps/**/*.ts"],
-  paths: ["features/**/*.feature"],
+  require: [`${__dirname}/dist/steps/**/*.js`],
+  paths: [`${__dirname}/features/**/*.feature`],
+  // Longest scenarios first (harness/spec/schedule.ts): parallel workers then finish together.
+  plugin: [require.resolve("./bin/longest-first.js")],
   strict: true,
 };
 

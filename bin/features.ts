@@ -6,8 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AstBuilder, compile, GherkinClassicTokenMatcher, Parser } from "@cucumber/gherkin";
 import { IdGenerator } from "@cucumber/messages";
+import { kitPath } from "../harness/root";
 
-export const FEATURES_DIR = path.resolve(__dirname, "../features");
+export const FEATURES_DIR = kitPath("features");
 
 export interface ScenarioInfo {
   id: string | undefined;

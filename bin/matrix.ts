@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { loadLedger } from "../harness/report/ledger";
 import { type Column, matrixHtml, matrixMarkdown } from "../harness/report/matrix";
 import { outcome } from "../harness/report/outcome";
+import { kitPath } from "../harness/root";
 import { runSuite } from "./runner";
 
 const DEFAULT_COLUMNS = [
@@ -53,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     const ledger = ledgerName ? loadLedger(ledgerName) : undefined;
     const { results } = await runSuite({
       env: { PIKA_REFERENCE_VARIANT: undefined, ...env },
-      formats: [path.join(__dirname, "silent-formatter.js")],
+      formats: [kitPath("bin", "silent-formatter.js")],
     });
     const o = outcome(results, ledger, values.strict ?? false);
     console.log(`${o.passed} passed, ${o.failed} failed, ${o.skipped} skipped`);

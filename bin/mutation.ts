@@ -7,11 +7,11 @@
  * usage: mutation [--junit FILE] [variant ...]     (default: all variants)
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { VARIANTS } from "../harness/reference/behaviour";
+import { kitPath } from "../harness/root";
 import { runSuite } from "./runner";
 
-const SILENT = path.join(__dirname, "silent-formatter.js");
+const SILENT = kitPath("bin", "silent-formatter.js");
 
 const esc = (s: string) =>
   s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c] ?? c);

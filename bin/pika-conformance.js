@@ -1,10 +1,6 @@
 #!/usr/bin/env node
-// Entry point of the pika-conformance command: runs the TypeScript CLI through ts-node.
-process.chdir(require("node:path").resolve(__dirname, ".."));
-require("ts-node").register({
-  transpileOnly: true,
-  project: require("node:path").resolve(__dirname, "../tsconfig.json"),
-});
-require("./pika-conformance.ts")
+// Entry point of the pika-conformance command: the compiled CLI (npm run build, run by npm ci).
+// Paths on its command line are the caller's: nothing changes the working directory.
+require("../dist/bin/pika-conformance.js")
   .main(process.argv.slice(2))
   .then((code) => process.exit(code));

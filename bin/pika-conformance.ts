@@ -12,6 +12,7 @@ import { parse as parseTags } from "@cucumber/tag-expressions";
 import { verdictJunit } from "../harness/report/junit";
 import { type Build, chooseLedger, type Ledger } from "../harness/report/ledger";
 import { closingLine, outcome, report, type ScenarioResult } from "../harness/report/outcome";
+import { kitPath } from "../harness/root";
 import { buildSetting } from "../harness/targets/identity";
 import { ConfigError, loadSettings, prepareRun } from "../harness/targets/select";
 import { loadScenarios, tagsForIds } from "./features";
@@ -103,7 +104,7 @@ function selection(o: Options): string {
 function environment(o: Options): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
   if (o.target) env.PIKA_TARGET = o.target;
-  if (o["pika-bin"]) env.PIKA_BIN = o["pika-bin"];
+  if (o["pika-bin"]) env.PIKA_BIN = path.resolve(o["pika-bin"]);
   if (o.image) env.PIKA_IMAGE = o.image;
   if (o["pika-version"]) env.PIKA_VERSION = o["pika-version"];
   if (o.variant) env.PIKA_REFERENCE_VARIANT = o.variant;
@@ -149,6 +150,11 @@ async function run(o: Options): Promise<number> {
   const ledger = await identifyAndChoose(o, env);
   const dir = path.resolve(o["report-dir"] ?? "reports");
   fs.mkdirSync(dir, { recursive: true });
+  // Traces, diagrams and recovery figures of this run go with its reports, and only this run's.
+  if (!process.env.PIKA_TRACE_DIR) {
+    env.PIKA_TRACE_DIR = path.join(dir, "traces");
+    fs.rmSync(env.PIKA_TRACE_DIR, { recursive: true, force: true });
+  }
   const all: ScenarioResult[] = [];
   for (let i = 1; i <= o.repeat; i++) {
     const suffix = o.repeat > 1 ? `-run${i}` : "";
@@ -158,7 +164,7 @@ async function run(o: Options): Promise<number> {
       parallel: o.parallel,
       env,
       formats: [
-        path.join(__dirname, "silent-formatter.js"),
+        kitPath("bin", "silent-formatter.js"),
         `html:${path.join(dir, `cucumber${suffix}.html`)}`,
         `junit:${path.join(dir, `cucumber-junit${suffix}.xml`)}`,
         `message:${path.join(dir, `cucumber-messages${suffix}.ndjson`)}`,

@@ -6,6 +6,7 @@
 import { type IRunEnvironment, loadConfiguration, loadSupport, runCucumber } from "@cucumber/cucumber/api";
 import type { Envelope } from "@cucumber/messages";
 import type { ScenarioError, ScenarioResult, Status } from "../harness/report/outcome";
+import { KIT_ROOT } from "../harness/root";
 
 export interface SuiteOptions {
   /** A cucumber tag expression selecting scenarios. */
@@ -40,7 +41,8 @@ export async function runSuite(
     else process.env[k] = v;
   }
   try {
-    const environment: IRunEnvironment = { cwd: process.cwd(), env: { ...process.env } };
+    // The kit's own cucumber.js and features, whatever the caller's directory.
+    const environment: IRunEnvironment = { cwd: KIT_ROOT, env: { ...process.env } };
     const { runConfiguration } = await loadConfiguration(
       {
         profiles: ["cli"],

@@ -20,6 +20,7 @@ import * as path from "node:path";
 import { AstBuilder, GherkinClassicTokenMatcher, Parser } from "@cucumber/gherkin";
 import { type GherkinDocument, IdGenerator, type Scenario, type Tag } from "@cucumber/messages";
 import { parse as parseYaml } from "yaml";
+import { KIT_ROOT } from "../harness/root";
 
 export const SPEC_FILE = "docs/SPEC.md";
 export const PROTOCOL_FILE = "docs/PROTOCOL.md";
@@ -609,7 +610,7 @@ export function formatMarkdown(markdown: string, file = SPEC_FILE): string {
   const biome = require.resolve("@biomejs/biome/bin/biome");
   const r = spawnSync(process.execPath, [biome, "format", `--stdin-file-path=${file}`], {
     input: markdown,
-    cwd: path.resolve(__dirname, ".."),
+    cwd: KIT_ROOT,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -11,9 +11,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { kitPath } from "../root";
 import { compareVersions, parseVersion } from "../version";
 
-export const LEDGER_DIR = path.resolve(__dirname, "../../fixtures/deviations");
+export const LEDGER_DIR = kitPath("fixtures", "deviations");
 
 /** What a build says about itself in INFO server. */
 export interface Build {

@@ -1,9 +1,10 @@
 /**
  * Binary target: every node is a child process `$PIKA_BIN -c <pika.conf>` on 127.0.0.1, with a
  * directory of its own (config copy, data and log directories, stdout and stderr). A node is
- * ready when P answers PING and P+2000 accepts connections, raced against its exit; it is
- * stopped with SIGTERM and SIGKILL after at most 1 s (real Pika takes about 14 s on SIGTERM);
- * a restart reuses its config copy and directories. Everything runs in real time.
+ * ready when P answers PING and P+2000 accepts connections, raced against its exit. A restart
+ * sends SIGTERM and SIGKILL after at most 1 s (real Pika takes about 14 s on SIGTERM) and reuses
+ * the node's config copy and directories; at the end of a scenario nodes are SIGKILLed at once.
+ * Everything runs in real time.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -79,14 +80,18 @@ class BinarySutNode extends LoopbackNode implements SutNode {
     return Admin.open(this.port, this.options.requirepass);
   }
 
+  /** SIGTERM, SIGKILL after at most 1 s of grace (Pika takes 10-15 s to exit), then a new process. */
   async restart(): Promise<void> {
-    await this.kill();
+    this.stopped = true;
+    await this.proc?.stop(Math.min(this.settings.graceMs ?? 1000, 1000));
     await this.start();
   }
 
+  /** SIGKILL at once: nothing after this needs a clean exit. */
   async kill(): Promise<void> {
     this.stopped = true;
-    await this.proc?.stop(Math.min(this.settings.graceMs ?? 1000, 1000));
+    this.proc?.killNow();
+    await this.proc?.exited;
   }
 
   died(): string | undefined {

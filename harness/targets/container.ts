@@ -172,7 +172,7 @@ class ContainerSutNode extends LoopbackNode implements SutNode {
     this.stopped = true;
     const c = this.container;
     this.container = undefined;
-    await c?.stop({ timeout: 1000, remove: true });
+    await c?.stop({ timeout: 0, remove: true }); // SIGKILL at once: nothing after this needs a clean exit
   }
 
   died(): string | undefined {

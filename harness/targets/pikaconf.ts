@@ -5,10 +5,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { kitPath } from "../root";
 import { compareVersions, parseVersion } from "../version";
 import type { NodeOptions } from "./target";
 
-export const TEMPLATE = path.join(__dirname, "..", "..", "fixtures", "pika", "pika.conf");
+export const TEMPLATE = kitPath("fixtures", "pika", "pika.conf");
 
 /** The keys whose value is a path; each gets a fresh directory (pidfile: a file in the node's directory). */
 export const PATH_KEYS = ["log-path", "db-path", "dump-path", "db-sync-path"] as const;
@@ -127,12 +128,12 @@ export const COMPOSE_REPLICATION_ID = "2be0c3f406bac7d3cb56603cdc59565b4ce0cef4d
  */
 export const COMPOSE_CONFS = {
   master: {
-    file: path.join(__dirname, "..", "..", "fixtures", "pika", "compose", "master.conf"),
+    file: kitPath("fixtures", "pika", "compose", "master.conf"),
     port: 9221,
     options: { replicationId: COMPOSE_REPLICATION_ID },
   },
   slave: {
-    file: path.join(__dirname, "..", "..", "fixtures", "pika", "compose", "slave.conf"),
+    file: kitPath("fixtures", "pika", "compose", "slave.conf"),
     port: 9222,
     options: { replicationId: COMPOSE_REPLICATION_ID },
   },

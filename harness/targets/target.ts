@@ -32,7 +32,7 @@ export interface SutNode {
   info(section?: string): Promise<Info>;
   /** Stops the node (kill after at most 1 s of grace) and starts it again from its config copy. */
   restart(): Promise<void>;
-  /** Stops the node for good. */
+  /** Stops the node for good, at once (SIGKILL on real targets): nothing after it needs a clean exit. */
   kill(): Promise<void>;
   /** Why the node is not running, when it died by itself; undefined while alive. */
   died(): string | undefined;

@@ -4,10 +4,10 @@
  * encodes hand-built objects without their required fields; Pika rejects both, so every enum
  * and required field is checked here, on decode and on encode.
  */
-import * as path from "node:path";
 import * as protobuf from "protobufjs";
+import { kitPath } from "../root";
 
-export const PROTO_FILE = path.resolve(__dirname, "../../fixtures/proto/inner_message.proto");
+export const PROTO_FILE = kitPath("fixtures", "proto", "inner_message.proto");
 
 const root = protobuf.loadSync(PROTO_FILE);
 root.resolveAll();
