@@ -2,15 +2,17 @@
  * Loopback sockets that the clock knows about, and port allocation. Everything the kit opens
  * binds or connects to 127.0.0.1 only.
  */
+import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { Clock } from "./clock";
+import { ownerAlive, ownerId } from "./owner";
 
 export const LOOPBACK = "127.0.0.1";
 /** Pika's port offsets from P. */
 export const REPL_SHIFT = 2000;
 export const RSYNC_SHIFT = 10001;
-/** P+10001 must stay below Linux's ephemeral range (32768). */
-const EPHEMERAL_START = 32768;
 
 /** Connects to 127.0.0.1:port; resolves once connected, rejects with the socket error. */
 export function connect(clock: Clock, port: number, timeoutMs?: number): Promise<net.Socket> {
@@ -74,31 +76,122 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/**
- * Hands out node ports P such that P, P+2000 and P+10001 are free and below the ephemeral
- * range. Each parallel worker (CUCUMBER_WORKER_ID) gets its own range.
- */
-export class PortAllocator {
-  private readonly base: number;
-  private readonly end: number;
-  private next: number;
-  /** Worker w gets [10000 + 500w, 10500 + 500w): P+2000 and P+10001 then never meet another P. */
-  constructor(worker = Number(process.env.CUCUMBER_WORKER_ID ?? 0)) {
-    this.base = 10000 + (worker % 4) * 500;
-    this.end = Math.min(this.base + 500, EPHEMERAL_START - RSYNC_SHIFT);
-    this.next = this.base;
-  }
-  async allocate(): Promise<number> {
-    const first = this.next;
-    do {
-      const p = this.next++;
-      if (this.next >= this.end) this.next = this.base; // wrap; ports are checked free anyway
-      if ((await portFree(p)) && (await portFree(p + REPL_SHIFT)) && (await portFree(p + RSYNC_SHIFT)))
-        return p;
-    } while (this.next !== first);
-    throw new Error(`no free node port in this worker's range [${this.base}, ${this.end})`);
+/** Node ports P live in [10000, 12000): P+2000 and P+10001 then never meet another P. */
+const FIRST_PORT = 10_000;
+const LAST_PORT = 12_000;
+
+/** Where every kit process on this machine records the node ports it holds. */
+export const CLAIM_DIR = path.join(os.tmpdir(), "pika-conformance-ports");
+
+function readClaim(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch {
+    return undefined;
   }
 }
 
-/** The process's allocator: ports are handed out in turn, so a port just released is not reused at once. */
+/**
+ * Claims port P for this process in `dir`: a claim file holding the owner's id, created
+ * exclusively; a claim whose owner is gone (a killed run) is taken over under a per-port lock,
+ * so two processes can never both believe they hold P.
+ */
+export function claimPort(port: number, dir = CLAIM_DIR, me = ownerId()): boolean {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, String(port));
+  try {
+    fs.writeFileSync(file, me, { flag: "wx" });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+  const owner = readClaim(file);
+  if (owner === me) return true;
+  if (owner && ownerAlive(owner)) return false;
+  const lock = `${file}.lock`;
+  try {
+    fs.mkdirSync(lock);
+  } catch {
+    // Another process is taking it over; a lock left by a process killed in between expires.
+    const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > 10_000) fs.rmSync(lock, { recursive: true, force: true });
+    return false;
+  }
+  try {
+    const now = readClaim(file);
+    if (now !== undefined && now !== owner && ownerAlive(now)) return false;
+    fs.writeFileSync(file, me);
+    return true;
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Gives up a claim this process holds. */
+export function releasePort(port: number, dir = CLAIM_DIR, me = ownerId()): void {
+  const file = path.join(dir, String(port));
+  if (readClaim(file) === me) fs.rmSync(file, { force: true });
+}
+
+/**
+ * Hands out node ports P such that P, P+2000 and P+10001 are free and below the ephemeral range,
+ * and claimed for this process on this machine: two runs at once (or the parallel workers of
+ * one) never get the same P, whatever --parallel is. A port stays claimed until it is released
+ * (a scenario's target releases its ports when it is disposed) or the process exits.
+ */
+export class PortAllocator {
+  private next: number;
+  private readonly held = new Set<number>();
+  constructor(
+    private readonly dir = CLAIM_DIR,
+    start = FIRST_PORT + ((process.pid * 7) % (LAST_PORT - FIRST_PORT)),
+    /** Whose claims these are: this process, unless a test plays another. */
+    private readonly me = ownerId(),
+  ) {
+    this.next = start;
+    process.once("exit", () => {
+      for (const p of this.held) releasePort(p, this.dir, this.me);
+    });
+  }
+
+  async allocate(): Promise<number> {
+    for (let tried = 0; tried < LAST_PORT - FIRST_PORT; tried++) {
+      const p = this.next++;
+      if (this.next >= LAST_PORT) this.next = FIRST_PORT; // round robin: a port just released waits its turn
+      if (this.held.has(p) || !claimPort(p, this.dir, this.me)) continue;
+      if ((await portFree(p)) && (await portFree(p + REPL_SHIFT)) && (await portFree(p + RSYNC_SHIFT))) {
+        this.held.add(p);
+        return p;
+      }
+      releasePort(p, this.dir, this.me);
+    }
+    throw new Error(
+      `no free node port in [${FIRST_PORT}, ${LAST_PORT}): every P is claimed by a kit process (${this.dir}) or in use`,
+    );
+  }
+
+  release(port: number): void {
+    if (this.held.delete(port)) releasePort(port, this.dir, this.me);
+  }
+
+  /** A scope of allocations released together (one scenario's target). */
+  scope(): PortScope {
+    return new PortScope(this);
+  }
+}
+
+export class PortScope {
+  private readonly mine: number[] = [];
+  constructor(private readonly allocator: PortAllocator) {}
+  async allocate(): Promise<number> {
+    const p = await this.allocator.allocate();
+    this.mine.push(p);
+    return p;
+  }
+  releaseAll(): void {
+    for (const p of this.mine.splice(0)) this.allocator.release(p);
+  }
+}
+
+/** The process's allocator. */
 export const ports = new PortAllocator();

@@ -30,3 +30,17 @@ export function pacingViolation(
 export function timeline(timesMs: number[], origin: number): string {
   return timesMs.length ? timesMs.map((t) => `${((t - origin) / 1000).toFixed(2)} s`).join(", ") : "none";
 }
+
+/**
+ * Whether attempts that began together are spread in time: the first attempts of K slaves must
+ * span at least `minSpanS` seconds. Pika's whole-second 10 s gate puts eight slaves' attempts
+ * within a few hundred milliseconds (about 1.3 s at worst, when the fault straddles a second
+ * boundary), which no amount of load spreads to 2 s. Returns what is wrong, or undefined.
+ */
+export function spreadViolation(firstsMs: number[], minSpanS: number): string | undefined {
+  if (firstsMs.length < 2) return `only ${firstsMs.length} first attempt(s) to compare`;
+  const span = (Math.max(...firstsMs) - Math.min(...firstsMs)) / 1000;
+  return span < minSpanS
+    ? `${firstsMs.length} first attempts within ${span.toFixed(3)} s (less than ${minSpanS} s)`
+    : undefined;
+}

@@ -14,8 +14,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
+import { ownerAlive, ownerId } from "../harness/owner";
 import { REFERENCE_VERSION } from "../harness/reference/node";
-import { ownerAlive, ownerId, probeOnce } from "../harness/targets/process";
+import { probeOnce } from "../harness/targets/process";
 
 const ROOT = path.join(__dirname, "..");
 const CUCUMBER = path.join(ROOT, "node_modules", "@cucumber", "cucumber", "bin", "cucumber.js");

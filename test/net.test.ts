@@ -1,11 +1,15 @@
 /**
  * Node port allocation (harness/net.ts PortAllocator): P, P+2000 and P+10001 free, all below
- * the ephemeral range, a separate range per worker, and no port handed out twice in a row.
+ * the ephemeral range, claimed across processes, and no port handed out twice in a row.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, test } from "node:test";
-import { LOOPBACK, PortAllocator, REPL_SHIFT, RSYNC_SHIFT } from "../harness/net";
+import { claimPort, LOOPBACK, PortAllocator, REPL_SHIFT, RSYNC_SHIFT, releasePort } from "../harness/net";
+import { ownerId } from "../harness/owner";
 
 const EPHEMERAL_START = 32768;
 
@@ -27,38 +31,51 @@ async function nodePortsFree(p: number): Promise<boolean> {
   return held.every((s) => s !== undefined);
 }
 
+const tmpClaims = () => fs.mkdtempSync(path.join(os.tmpdir(), "pika-port-claims-test-"));
+
 describe("PortAllocator", () => {
   test("P, P+2000 and P+10001 are free, and P+10001 is below the ephemeral range", async () => {
-    const a = new PortAllocator(0);
+    const a = new PortAllocator(tmpClaims());
     for (let i = 0; i < 5; i++) {
       const p = await a.allocate();
-      assert.ok(p >= 10_000 && p < 10_500, `P=${p} in worker 0's range`);
+      assert.ok(p >= 10_000 && p < 12_000, `P=${p} in the node range`);
       assert.ok(p + RSYNC_SHIFT < EPHEMERAL_START, `P+10001=${p + RSYNC_SHIFT}`);
-      assert.ok(p < EPHEMERAL_START - RSYNC_SHIFT);
       assert.ok(await nodePortsFree(p), `node ports of ${p} are free`);
     }
   });
 
-  test("never the same P twice in a row, even when it is free again at once", async () => {
-    const a = new PortAllocator(1);
+  test("never the same P twice in a row, even when it is released at once", async () => {
+    const a = new PortAllocator(tmpClaims());
     let last = await a.allocate();
     for (let i = 0; i < 20; i++) {
+      a.release(last);
       const p = await a.allocate();
       assert.notEqual(p, last);
       last = p;
     }
   });
 
-  test("each worker has its own range", async () => {
-    const seen = new Map<number, number>();
-    for (const w of [0, 1, 2, 3]) {
-      const p = await new PortAllocator(w).allocate();
-      assert.ok(p >= 10_000 + 500 * w && p < 10_500 + 500 * w, `worker ${w}: P=${p}`);
-      seen.set(w, p);
-    }
-    assert.equal(new Set(seen.values()).size, 4);
-    const p4 = await new PortAllocator(4).allocate();
-    assert.ok(p4 >= 10_000 && p4 < 10_500, "worker 4 shares worker 0's range");
+  test("two allocators sharing the claims never hand out the same P, from the same start", async () => {
+    const dir = tmpClaims();
+    // Two live processes as far as the claims know: this one and pid 1.
+    const a = new PortAllocator(dir, 10_000, ownerId());
+    const b = new PortAllocator(dir, 10_000, ownerId(1));
+    const got = [];
+    for (let i = 0; i < 10; i++) got.push(await a.allocate(), await b.allocate());
+    assert.equal(new Set(got).size, got.length, `a port was handed out twice: ${got.join(", ")}`);
+  });
+
+  test("a released port can be claimed by another process; a dead owner's claim is taken over", async () => {
+    const dir = tmpClaims();
+    assert.ok(claimPort(10_500, dir, ownerId()));
+    assert.ok(!claimPort(10_500, dir, "999999 1"), "a live owner's claim is not taken");
+    releasePort(10_500, dir, ownerId());
+    assert.ok(claimPort(10_500, dir, "999999 1"), "a released port is free to claim");
+    assert.ok(
+      claimPort(10_500, dir, ownerId()),
+      "the claim of a process that is gone (pid 999999) is taken over",
+    );
+    assert.equal(fs.readFileSync(path.join(dir, "10500"), "utf8"), ownerId());
   });
 
   for (const [what, shift] of [
@@ -66,30 +83,37 @@ describe("PortAllocator", () => {
     ["P+2000", REPL_SHIFT],
     ["P+10001", RSYNC_SHIFT],
   ] as const) {
-    test(`skips a P whose ${what} is taken`, async () => {
-      const first = await new PortAllocator(3).allocate();
-      const blocker = await occupy(first + shift);
-      assert.ok(blocker, `could bind ${first + shift} to block it`);
+    test(`skips a P whose ${what} is taken, and leaves it unclaimed`, async () => {
+      const dir = tmpClaims();
+      const first = await new PortAllocator(dir, 11_000).allocate();
+      const blocker = await occupy(first + 1 + shift);
+      assert.ok(blocker, `could bind ${first + 1 + shift} to block it`);
       try {
-        const p = await new PortAllocator(3).allocate();
-        assert.notEqual(p, first);
-        assert.ok(p > first, `${p} comes after the blocked ${first}`);
+        const p = await new PortAllocator(dir, first + 1).allocate();
+        assert.ok(p > first + 1, `${p} comes after the blocked ${first + 1}`);
+        assert.ok(!fs.existsSync(path.join(dir, String(first + 1))), "the blocked P is not left claimed");
       } finally {
         await close(blocker);
       }
     });
   }
 
-  test("wraps around its range", async () => {
-    const a = new PortAllocator(2);
-    const first = await a.allocate();
-    let p = first;
-    let steps = 0;
-    do {
-      p = await a.allocate();
-      steps++;
-      assert.ok(p >= 11_000 && p < 11_500, `P=${p}`);
-    } while (p !== first && steps < 600);
-    assert.equal(p, first, "the allocator came back to its first port");
+  test("wraps around the node range", async () => {
+    const a = new PortAllocator(tmpClaims(), 11_998);
+    const seen = [await a.allocate(), await a.allocate(), await a.allocate()];
+    assert.ok(
+      seen.some((p) => p < 11_000),
+      `came back to the start of the range: ${seen.join(", ")}`,
+    );
+  });
+
+  test("a scope releases what it allocated", async () => {
+    const dir = tmpClaims();
+    const a = new PortAllocator(dir);
+    const scope = a.scope();
+    const p = await scope.allocate();
+    assert.ok(fs.existsSync(path.join(dir, String(p))));
+    scope.releaseAll();
+    assert.ok(!fs.existsSync(path.join(dir, String(p))));
   });
 });

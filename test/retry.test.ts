@@ -1,31 +1,31 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Rng } from "../harness/clock";
-import { pacingViolation, timeline } from "../harness/pacing";
-import { fixedGate, jitterBackoff, RETRY_MAX_MS, RETRY_MIN_MS } from "../harness/reference/retry";
+import { pacingViolation, spreadViolation, timeline } from "../harness/pacing";
+import { fixedGate, fullJitter, RETRY_MAX_MS, RETRY_MIN_MS } from "../harness/reference/retry";
 
-test("jitterBackoff stays within 2 s and 12 s for every attempt number", () => {
+test("fullJitter stays within 2 s and 12 s for every attempt number", () => {
   const rng = new Rng(7);
   for (let attempt = 1; attempt <= 40; attempt++) {
     for (let i = 0; i < 500; i++) {
-      const d = jitterBackoff.delayMs(attempt, rng);
+      const d = fullJitter.delayMs(attempt, rng);
       assert.ok(d >= RETRY_MIN_MS && d < RETRY_MAX_MS, `attempt ${attempt}: ${d} ms`);
     }
   }
 });
 
-test("jitterBackoff's window widens: the first retry comes before 6 s, later ones reach past 10 s", () => {
+test("fullJitter uses the whole window from the first retry on", () => {
   const rng = new Rng(11);
-  const sample = (attempt: number) => Array.from({ length: 2000 }, () => jitterBackoff.delayMs(attempt, rng));
-  assert.ok(Math.max(...sample(1)) < 6000 && Math.max(...sample(1)) > 5000);
-  assert.ok(Math.max(...sample(5)) > 10_000);
-  assert.ok(Math.min(...sample(5)) < 3000);
+  for (const attempt of [1, 5]) {
+    const sample = Array.from({ length: 2000 }, () => fullJitter.delayMs(attempt, rng));
+    assert.ok(Math.max(...sample) > 11_500 && Math.min(...sample) < 2500, `attempt ${attempt}`);
+  }
 });
 
-test("jitterBackoff spreads slaves that fail together: 16 slaves' first retries are not synchronised", () => {
+test("fullJitter spreads slaves that fail together: 16 slaves' first retries are not synchronised", () => {
   for (let seed = 1; seed <= 50; seed++) {
     const rng = new Rng(seed);
-    const firsts = Array.from({ length: 16 }, () => jitterBackoff.delayMs(1, rng)).sort((a, b) => a - b);
+    const firsts = Array.from({ length: 16 }, () => fullJitter.delayMs(1, rng)).sort((a, b) => a - b);
     const spread = firsts[firsts.length - 1] - firsts[0];
     assert.ok(spread > 1000, `seed ${seed}: 16 first retries within ${spread.toFixed(0)} ms of each other`);
     const sameMs = firsts.filter((d, i) => i > 0 && Math.abs(d - firsts[i - 1]) < 1).length;
@@ -36,7 +36,7 @@ test("jitterBackoff spreads slaves that fail together: 16 slaves' first retries 
 test("the same seed gives the same delays", () => {
   const a = new Rng(99);
   const b = new Rng(99);
-  for (let i = 1; i < 20; i++) assert.equal(jitterBackoff.delayMs(i, a), jitterBackoff.delayMs(i, b));
+  for (let i = 1; i < 20; i++) assert.equal(fullJitter.delayMs(i, a), fullJitter.delayMs(i, b));
 });
 
 test("fixedGate always waits its gate, like Pika's 10 s", () => {
@@ -59,4 +59,28 @@ test("pacingViolation accepts gaps inside the bounds and names the first gap out
 test("timeline prints times relative to the origin", () => {
   assert.equal(timeline([1000, 3500], 1000), "0.00 s, 2.50 s");
   assert.equal(timeline([], 0), "none");
+});
+
+test("spreadViolation wants the first attempts to span the minimum, and names what it saw", () => {
+  assert.equal(spreadViolation([1000, 2500, 3100], 2), undefined);
+  assert.match(
+    spreadViolation([9300, 9337, 9569, 10_301], 2) ?? "",
+    /4 first attempts within 1\.001 s \(less than 2 s\)/,
+  );
+  assert.match(spreadViolation([5000], 2) ?? "", /only 1 first attempt/);
+});
+
+test("fullJitter spreads eight slaves' first retries over 2 s or more all but about once in 10,000 runs", () => {
+  let close = 0;
+  for (let seed = 1; seed <= 20_000; seed++) {
+    const rng = new Rng(seed * 2654435761);
+    if (
+      spreadViolation(
+        Array.from({ length: 8 }, () => fullJitter.delayMs(1, rng)),
+        2,
+      )
+    )
+      close++;
+  }
+  assert.ok(close <= 6, `${close} of 20000 runs had eight first retries within 2 s`);
 });

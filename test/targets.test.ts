@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
+import { ownerAlive, ownerId } from "../harness/owner";
 import { PikaConf } from "../harness/reference/conf";
 import { REFERENCE_VERSION } from "../harness/reference/node";
 import { BinaryTarget } from "../harness/targets/binary";
@@ -22,7 +23,7 @@ import {
   keyApplies,
   renderPikaConf,
 } from "../harness/targets/pikaconf";
-import { clearLeftovers, makeRunDir, ownerAlive, ownerId, probeOnce } from "../harness/targets/process";
+import { clearLeftovers, makeRunDir, probeOnce } from "../harness/targets/process";
 import { ConfigError, loadSettings, settingsSkip } from "../harness/targets/select";
 import type { SutNode } from "../harness/targets/target";
 

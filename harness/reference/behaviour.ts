@@ -3,7 +3,7 @@
  * default; named variants switch single points to a realistic bug (for the mutation score of
  * the specification), and profiles combine them to reproduce a Pika release.
  */
-import { fixedGate, jitterBackoff, type RetryPolicy } from "./retry";
+import { fixedGate, fullJitter, type RetryPolicy } from "./retry";
 
 export interface Behaviour {
   // --- master side
@@ -50,7 +50,7 @@ export const CONFORMANT: Behaviour = {
   regenerateReplicationId: false,
   removeOnClose: true,
   crashOnUnknownDb: false,
-  retry: jitterBackoff,
+  retry: fullJitter,
   retryAfterOther: true,
   stopOnReplicationIdMismatch: true,
   forceFullSyncOnReconnect: false,

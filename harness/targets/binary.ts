@@ -132,13 +132,16 @@ export class BinaryTarget implements Target {
     this.unregister = onInterrupt(() => this[Symbol.asyncDispose]());
   }
 
+  /** This scenario's ports: released when the target is disposed, once its nodes are gone. */
+  private readonly ports = ports.scope();
+
   allocatePort(): Promise<number> {
-    return ports.allocate();
+    return this.ports.allocate();
   }
 
   async startNode(name: string, options: NodeOptions = {}): Promise<SutNode> {
     for (let attempt = 1; ; attempt++) {
-      const port = await ports.allocate();
+      const port = await this.ports.allocate();
       const dir = path.join(this.dir, `${name}-${port}`);
       fs.mkdirSync(dir, { recursive: true });
       const conf = writeNodeConf(dir, port, options, this.settings.version);
@@ -168,6 +171,7 @@ export class BinaryTarget implements Target {
   async [Symbol.asyncDispose](): Promise<void> {
     this.unregister();
     await Promise.allSettled(this.nodes.map((n) => n.kill()));
+    this.ports.releaseAll();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -13,13 +13,14 @@ import type { Readable } from "node:stream";
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
 import { RealClock, Rng } from "../clock";
 import { LOOPBACK, ports } from "../net";
+import { ownerAlive, ownerId } from "../owner";
 import type { Build } from "../report/ledger";
 import { redactText, secretsOf } from "../trace/redact";
 import { Admin } from "./admin";
 import { checkNode } from "./identity";
 import { LoopbackNode } from "./loopback";
 import { IMAGE_LAYOUT, imageConf } from "./pikaconf";
-import { onInterrupt, ownerAlive, ownerId, waitReady } from "./process";
+import { onInterrupt, waitReady } from "./process";
 import type { NodeOptions, SutNode, Target } from "./target";
 
 // testcontainers reads these when it first talks to the engine. Without a bridge network it
@@ -217,12 +218,15 @@ export class ContainerTarget implements Target {
     this.unregister = onInterrupt(() => this[Symbol.asyncDispose]());
   }
 
+  /** This scenario's ports: released when the target is disposed, once its nodes are gone. */
+  private readonly ports = ports.scope();
+
   allocatePort(): Promise<number> {
-    return ports.allocate();
+    return this.ports.allocate();
   }
 
   async startNode(name: string, options: NodeOptions = {}): Promise<SutNode> {
-    const port = await ports.allocate();
+    const port = await this.ports.allocate();
     const conf = imageConf(port, options, this.settings.version);
     const node = new ContainerSutNode(name, port, options, conf, this.settings, this.clock.rng.int(2 ** 31));
     this.nodes.push(node);
@@ -234,6 +238,7 @@ export class ContainerTarget implements Target {
   async [Symbol.asyncDispose](): Promise<void> {
     this.unregister();
     const results = await Promise.allSettled(this.nodes.map((n) => n.kill()));
+    this.ports.releaseAll();
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length)
       throw new Error(`could not remove containers: ${failed.map((f) => f.reason).join("; ")}`);

@@ -192,8 +192,11 @@ export class ExternalTarget implements Target {
     this.clock = new RealClock(new Rng(seed));
   }
 
+  /** This scenario's ports: released when the target is disposed, once its nodes are gone. */
+  private readonly ports = ports.scope();
+
   allocatePort(): Promise<number> {
-    return ports.allocate();
+    return this.ports.allocate();
   }
 
   private node(name: string): ExternalNode {
@@ -350,6 +353,7 @@ export class ExternalTarget implements Target {
       for (const n of nodes)
         await attempt(`waiting for ${n.name} to drop its slaves`, () => this.noSlaves(n));
     this.started.clear();
+    this.ports.releaseAll();
     if (failed.length)
       throw new Error(
         `could not put the external nodes back as the scenario found them: ${failed.join("; ")}`,

@@ -1,6 +1,7 @@
 /**
  * What the real-target drivers share about processes and cleanup:
  *
+ * - process identity (harness/owner.ts) marks what each run owns;
  * - run directories under the OS temp directory, named `pika-conformance-*`, each with an
  *   owner file (pid and start time of the kit process that made it), so a later run can tell
  *   what a killed run left behind;
@@ -17,46 +18,11 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LOOPBACK, REPL_SHIFT } from "../net";
+import { ownerAlive, ownerId } from "../owner";
 
 export const TMP_PREFIX = "pika-conformance-";
 const OWNER_FILE = "owner";
 const PID_FILE = "node.pid";
-
-// --- process identity ------------------------------------------------------------------------
-
-/** The start time of a process (clock ticks since boot), to tell a pid from a recycled one. */
-export function processStart(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** "pid start" of this process: what owner files and container labels record. */
-export function ownerId(pid = process.pid): string {
-  return `${pid} ${processStart(pid) ?? "?"}`;
-}
-
-/** Whether the process an owner id names is still the same running process. */
-export function ownerAlive(id: string): boolean {
-  const [pidText, start] = id.trim().split(/\s+/);
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (!pidAlive(pid)) return false;
-  const now = processStart(pid);
-  return start === undefined || start === "?" || now === undefined || now === start;
-}
 
 // --- run directories -------------------------------------------------------------------------
 

@@ -83,12 +83,15 @@ export class ReferenceTarget implements Target {
     this.dir = makeRunDir("ref");
   }
 
+  /** This scenario's ports: released when the target is disposed, once its nodes are gone. */
+  private readonly ports = ports.scope();
+
   allocatePort(): Promise<number> {
-    return ports.allocate();
+    return this.ports.allocate();
   }
 
   async startNode(name: string, options: NodeOptions = {}): Promise<SutNode> {
-    const port = await ports.allocate();
+    const port = await this.ports.allocate();
     const dir = path.join(this.dir, `${name}-${port}`);
     fs.mkdirSync(dir, { recursive: true });
     const confPath = writeNodeConf(dir, port, options, undefined);
@@ -100,6 +103,7 @@ export class ReferenceTarget implements Target {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await Promise.allSettled(this.nodes.reverse().map((n) => n.kill()));
+    this.ports.releaseAll();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
