@@ -1,21 +1,24 @@
 /**
- * Runs the suite once per column and writes the conformance matrix (Markdown and HTML).
+ * The conformance matrix: scenario × column verdicts, as Markdown and HTML.
  *
- * usage: matrix [--column 'LABEL[:KEY=VALUE,...]' ...] [--out DIR] [--strict]
+ * usage: matrix [--column 'LABEL[:KEY=VALUE,...]' ...] [--from 'LABEL=verdicts.json' ...]
+ *               [--same 'LABEL=LABEL' ...] [--out DIR] [--strict]
  *
- * A column's settings are environment variables of the kit (PIKA_TARGET, PIKA_BIN, PIKA_IMAGE,
- * PIKA_VERSION, PIKA_REFERENCE_VARIANT, ...); PIKA_LEDGER=X judges it with the deviation ledger
- * of Pika X (default: PIKA_VERSION, when the target is not the reference). Default columns:
- * the reference, and the reference's pika-4.0 profile judged by the 4.0.1 ledger.
+ * --column runs the pika-conformance CLI once, in a process of its own, with the kit's settings
+ * as environment variables (PIKA_TARGET, PIKA_BIN, PIKA_IMAGE, PIKA_REFERENCE_VARIANT, PIKA_SLOW,
+ * PIKA_LEDGER=NAME|none, ...): the build is identified and judged as the CLI does. --from takes
+ * the verdicts.json of a run already made (CI builds its matrix from the passes it ran). --same
+ * A=B exits 1, listing every scenario, when the two columns' verdicts differ: CI keeps the
+ * reference's pika-4.0 profile identical to a real Pika 4.0.1 that way. Default columns: the
+ * reference, and the reference's pika-4.0 profile judged by the 4.0.1 ledger.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { loadLedger } from "../harness/report/ledger";
-import { type Column, matrixHtml, matrixMarkdown } from "../harness/report/matrix";
-import { outcome } from "../harness/report/outcome";
+import { type Column, columnDifferences, matrixHtml, matrixMarkdown } from "../harness/report/matrix";
+import type { VerdictFile } from "../harness/report/outcome";
 import { kitPath } from "../harness/root";
-import { runSuite } from "./runner";
 
 const DEFAULT_COLUMNS = [
   "reference",
@@ -36,36 +39,76 @@ export function parseColumn(spec: string): { label: string; env: Record<string, 
   return { label, env };
 }
 
+function pair(spec: string, what: string): [string, string] {
+  const eq = spec.lastIndexOf("=");
+  if (eq <= 0 || eq === spec.length - 1) throw new Error(`${what} "${spec}" is not LABEL=VALUE`);
+  return [spec.slice(0, eq), spec.slice(eq + 1)];
+}
+
+function readVerdicts(file: string, label: string): Column {
+  if (!fs.existsSync(file)) throw new Error(`column "${label}": ${file} does not exist`);
+  const v = JSON.parse(fs.readFileSync(file, "utf8")) as VerdictFile;
+  return { label, judged: v.scenarios };
+}
+
+/** One CLI run for a column; its reports go to <out>/columns/<label>/. */
+function runColumn(label: string, env: Record<string, string>, out: string, strict: boolean): Column {
+  const dir = path.join(out, "columns", label.replace(/[^A-Za-z0-9.-]+/g, "_"));
+  const p = spawnSync(
+    process.execPath,
+    [kitPath("bin", "pika-conformance.js"), "--quiet", "--report-dir", dir, ...(strict ? ["--strict"] : [])],
+    { env: { ...process.env, PIKA_REFERENCE_VARIANT: undefined, ...env }, encoding: "utf8" },
+  );
+  const file = path.join(dir, "verdicts.json");
+  if (!fs.existsSync(file))
+    throw new Error(
+      `column "${label}" did not run (exit ${p.status}): ${p.stderr.trim() || p.stdout.trim()}`,
+    );
+  console.log(p.stdout.trim().split("\n").at(-1));
+  return readVerdicts(file, label);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
       column: { type: "string", multiple: true },
+      from: { type: "string", multiple: true },
+      same: { type: "string", multiple: true },
       out: { type: "string" },
       strict: { type: "boolean" },
     },
   });
-  const specs = (values.column?.length ? values.column : DEFAULT_COLUMNS).map(parseColumn);
+  const out = path.resolve(values.out ?? "reports");
   const columns: Column[] = [];
-  for (const { label, env } of specs) {
+  const specs = values.column ?? (values.from?.length ? [] : DEFAULT_COLUMNS);
+  for (const { label, env } of specs.map(parseColumn)) {
     process.stdout.write(`running column "${label}" ... `);
-    const ledgerName =
-      env.PIKA_LEDGER ?? (env.PIKA_TARGET && env.PIKA_TARGET !== "reference" ? env.PIKA_VERSION : undefined);
-    const ledger = ledgerName ? loadLedger(ledgerName) : undefined;
-    const { results } = await runSuite({
-      env: { PIKA_REFERENCE_VARIANT: undefined, ...env },
-      formats: [kitPath("bin", "silent-formatter.js")],
-    });
-    const o = outcome(results, ledger, values.strict ?? false);
-    console.log(`${o.passed} passed, ${o.failed} failed, ${o.skipped} skipped`);
-    columns.push({ label, judged: o.judged });
+    columns.push(runColumn(label, env, out, values.strict ?? false));
   }
-  const dir = path.resolve(values.out ?? "reports");
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "matrix.md"), matrixMarkdown(columns));
-  fs.writeFileSync(path.join(dir, "matrix.html"), matrixHtml(columns));
-  console.log(`wrote ${path.relative(process.cwd(), path.join(dir, "matrix.md"))} and matrix.html`);
-  return 0;
+  for (const spec of values.from ?? []) {
+    const [label, file] = pair(spec, "--from");
+    columns.push(readVerdicts(path.resolve(file), label));
+  }
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, "matrix.md"), matrixMarkdown(columns));
+  fs.writeFileSync(path.join(out, "matrix.html"), matrixHtml(columns));
+  console.log(`wrote ${path.relative(process.cwd(), path.join(out, "matrix.md"))} and matrix.html`);
+  let status = 0;
+  for (const spec of values.same ?? []) {
+    const [a, b] = pair(spec, "--same").map((l) => {
+      const c = columns.find((x) => x.label === l);
+      if (!c) throw new Error(`--same ${spec}: there is no column "${l}"`);
+      return c;
+    }) as [Column, Column];
+    const diff = columnDifferences(a, b);
+    console.log(
+      `${a.label} and ${b.label}: ${diff.length ? `${diff.length} scenario(s) differ` : "identical"}`,
+    );
+    for (const d of diff) console.log(`  ${d.id}: ${d.a} vs ${d.b}`);
+    if (diff.length) status = 1;
+  }
+  return status;
 }
 
 if (require.main === module)

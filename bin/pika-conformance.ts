@@ -11,10 +11,10 @@ import { parseArgs } from "node:util";
 import { parse as parseTags } from "@cucumber/tag-expressions";
 import { verdictJunit } from "../harness/report/junit";
 import { type Build, chooseLedger, type Ledger } from "../harness/report/ledger";
-import { closingLine, outcome, report, type ScenarioResult } from "../harness/report/outcome";
+import { closingLine, outcome, report, type ScenarioResult, verdictFile } from "../harness/report/outcome";
 import { kitPath } from "../harness/root";
-import { buildSetting } from "../harness/targets/identity";
-import { ConfigError, loadSettings, prepareRun } from "../harness/targets/select";
+import { buildSetting, parseBuildSetting } from "../harness/targets/identity";
+import { ConfigError, DEFAULT_PARALLEL, loadSettings, prepareRun } from "../harness/targets/select";
 import { loadScenarios, tagsForIds } from "./features";
 import { runSuite } from "./runner";
 
@@ -30,7 +30,7 @@ Target (default: the embedded reference node):
                          reports (pika_version, pika_git_sha); optional: the kit
                          identifies the build and picks its deviation ledger
   --ledger NAME|FILE     judge by this ledger (fixtures/deviations/NAME.yaml, or a file);
-                         "none": every failure is a failure
+                         "none": every failure is a failure               (PIKA_LEDGER)
   --variant NAME         a buggy variant or profile of the reference (e.g. dup-kother, pika-4.0)
 
 Selection:
@@ -43,7 +43,8 @@ Run:
   --strict               SHOULD failures fail the run
   --repeat N             run N times with fresh seeds (hunting flakes)
   --seed N               fix the seed of every scenario                (PIKA_SEED)
-  --parallel N           N worker processes (reference and binary targets)
+  --parallel N           N worker processes; 1 runs in this process (default: 16 on the
+                         binary and container targets, 1 on the reference and external)
   --report-dir DIR       where reports go (default: reports)
   --quiet                no line per scenario
   -h, --help             this text
@@ -85,7 +86,7 @@ function options(argv: string[]) {
   return {
     ...values,
     repeat: int("repeat", values.repeat, 1) ?? 1,
-    parallel: int("parallel", values.parallel, 0) ?? 0,
+    parallel: int("parallel", values.parallel, 1),
     seed: int("seed", values.seed, 0),
   };
 }
@@ -131,23 +132,34 @@ const mark: Record<ScenarioResult["status"], string> = { passed: "ok  ", failed:
 async function identifyAndChoose(
   o: Options,
   env: Record<string, string | undefined>,
-): Promise<Ledger | undefined> {
+): Promise<{ ledger: Ledger | undefined; workers: number }> {
   const settings = loadSettings({ ...process.env, ...env });
+  const sets = settings.externalSets;
+  if (settings.kind === "external" && (o.parallel ?? 1) > sets)
+    throw new ConfigError(
+      `--target external runs one scenario at a time on each set of running nodes, and there ${sets === 1 ? "is 1 set" : `are ${sets} sets`}: ` +
+        `give --parallel ${sets} or less, or more addresses in PIKA_MASTER and PIKA_SLAVE (comma lists, one per set).`,
+    );
   if (settings.kind !== "reference")
     console.error(`pika-conformance: identifying the build under test (${settings.kind})`);
   const skip = await prepareRun(settings);
   if (skip) throw new ConfigError(`every scenario would be ${skip}`);
   const build = settings.build as Build;
-  const choice = chooseLedger(build, { requested: o["pika-version"], ledger: o.ledger });
+  const choice = chooseLedger(build, {
+    requested: o["pika-version"],
+    ledger: o.ledger ?? (process.env.PIKA_LEDGER || undefined),
+  });
   console.error(`pika-conformance: ${choice.loud ? "NOTE: " : ""}${choice.why}`);
   env.PIKA_BUILD = buildSetting(build);
   env.PIKA_VERSION = build.version;
-  return choice.ledger;
+  const workers = o.parallel ?? (settings.kind === "external" ? sets : DEFAULT_PARALLEL[settings.kind]);
+  return { ledger: choice.ledger, workers };
 }
 
 async function run(o: Options): Promise<number> {
   const env = environment(o);
-  const ledger = await identifyAndChoose(o, env);
+  const began = Date.now();
+  const { ledger, workers } = await identifyAndChoose(o, env);
   const dir = path.resolve(o["report-dir"] ?? "reports");
   fs.mkdirSync(dir, { recursive: true });
   // Traces, diagrams and recovery figures of this run go with its reports, and only this run's.
@@ -161,7 +173,7 @@ async function run(o: Options): Promise<number> {
     if (o.repeat > 1) console.log(`--- run ${i} of ${o.repeat}`);
     const { results } = await runSuite({
       tags: selection(o),
-      parallel: o.parallel,
+      parallel: workers > 1 ? workers : 0, // cucumber's 0: in this process
       env,
       formats: [
         kitPath("bin", "silent-formatter.js"),
@@ -181,6 +193,13 @@ async function run(o: Options): Promise<number> {
   }
   const o2 = outcome(all, ledger, o.strict ?? false);
   fs.writeFileSync(path.join(dir, "pika-conformance-junit.xml"), verdictJunit(o2));
+  const record = verdictFile(o2, {
+    build: parseBuildSetting(env.PIKA_BUILD ?? ""),
+    ledger: ledger?.name ?? null,
+    workers,
+    wallSeconds: (Date.now() - began) / 1000,
+  });
+  fs.writeFileSync(path.join(dir, "verdicts.json"), `${JSON.stringify(record, null, 2)}\n`);
   const failures = o2.judged.filter((j) => (j.verdict === "fail" || j.verdict === "non-strict") && j.error);
   if (failures.length) {
     console.log("");
@@ -189,7 +208,17 @@ async function run(o: Options): Promise<number> {
   console.log("");
   for (const line of report(o2)) console.log(line);
   console.log(
-    `Reports: ${path.relative(process.cwd(), dir) || "."}/cucumber${o.repeat > 1 ? "-runN" : ""}.html, pika-conformance-junit.xml`,
+    `Reports: ${path.relative(process.cwd(), dir) || "."}/cucumber${o.repeat > 1 ? "-runN" : ""}.html, pika-conformance-junit.xml, verdicts.json`,
+  );
+  const longest = all.reduce<ScenarioResult | undefined>(
+    (a, r) => ((r.seconds ?? 0) > (a?.seconds ?? 0) ? r : a),
+    undefined,
+  );
+  console.log(
+    `${all.length} scenario(s) in ${record.wallSeconds.toFixed(1)} s with ${workers} worker(s)` +
+      (longest?.seconds
+        ? `; the longest, ${longest.id ?? longest.name}, took ${longest.seconds.toFixed(1)} s`
+        : ""),
   );
   if (all.length === 0) {
     console.log("No scenario ran: check the selection (--list shows it).");

@@ -4,7 +4,7 @@
  * process and reused across runs.
  */
 import { type IRunEnvironment, loadConfiguration, loadSupport, runCucumber } from "@cucumber/cucumber/api";
-import type { Envelope } from "@cucumber/messages";
+import { type Envelope, TimeConversion } from "@cucumber/messages";
 import type { ScenarioError, ScenarioResult, Status } from "../harness/report/outcome";
 import { KIT_ROOT } from "../harness/root";
 
@@ -55,7 +55,7 @@ export async function runSuite(
     const caseToPickle = new Map<string, string>();
     const started = new Map<
       string,
-      { pickleId: string; status: string; errors: ScenarioError[]; seed?: string }
+      { pickleId: string; status: string; errors: ScenarioError[]; seed?: string; at: number }
     >();
     const results: ScenarioResult[] = [];
     let total = 0;
@@ -74,6 +74,7 @@ export async function runSuite(
           pickleId: caseToPickle.get(m.testCaseStarted.testCaseId) ?? "",
           status: "PASSED",
           errors: [],
+          at: TimeConversion.timestampToMillisecondsSinceEpoch(m.testCaseStarted.timestamp),
         });
       else if (m.testStepFinished) {
         const s = started.get(m.testStepFinished.testCaseStartedId);
@@ -102,6 +103,8 @@ export async function runSuite(
           status: statusOf(s.status),
           error: s.errors[0],
           errors: s.errors,
+          seconds:
+            (TimeConversion.timestampToMillisecondsSinceEpoch(m.testCaseFinished.timestamp) - s.at) / 1000,
           seed: s.seed,
         };
         results.push(r);

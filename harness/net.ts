@@ -149,9 +149,13 @@ export class PortAllocator {
     private readonly me = ownerId(),
   ) {
     this.next = start;
-    process.once("exit", () => {
-      for (const p of this.held) releasePort(p, this.dir, this.me);
-    });
+    allocators.add(this);
+  }
+
+  /** Gives up every claim (at process exit). */
+  releaseHeld(): void {
+    for (const p of this.held) releasePort(p, this.dir, this.me);
+    this.held.clear();
   }
 
   async allocate(): Promise<number> {
@@ -192,6 +196,11 @@ export class PortScope {
     for (const p of this.mine.splice(0)) this.allocator.release(p);
   }
 }
+
+const allocators = new Set<PortAllocator>();
+process.once("exit", () => {
+  for (const a of allocators) a.releaseHeld();
+});
 
 /** The process's allocator. */
 export const ports = new PortAllocator();

@@ -50,13 +50,23 @@ export class PikaWorld extends World {
     this.disposers.push(fn);
   }
 
-  /** Runs every disposer, newest first; failures are reported together after all have run. */
+  /**
+   * Runs every disposer, newest first, one after the other: a probe or proxy is closed before
+   * the target that lent it its ports releases them to other runs. Failures are reported
+   * together after all have run.
+   */
   async dispose(): Promise<void> {
     const fns = this.disposers.reverse();
     this.disposers = [];
-    const results = await Promise.allSettled(fns.map((fn) => Promise.resolve().then(fn)));
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed.length) throw new Error(`cleanup failed: ${failed.map((f) => String(f.reason)).join("; ")}`);
+    const failed: string[] = [];
+    for (const fn of fns) {
+      try {
+        await fn();
+      } catch (err) {
+        failed.push(String(err));
+      }
+    }
+    if (failed.length) throw new Error(`cleanup failed: ${failed.join("; ")}`);
   }
 
   node(name: string): SutNode {

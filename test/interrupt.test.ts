@@ -84,7 +84,13 @@ async function until<T>(
   }
 }
 
-const leftoverDirs = (tmp: string) => fs.readdirSync(tmp).filter((n) => n.startsWith("pika-conformance-"));
+/** Run directories left in the run's TMPDIR (the port claims' directory stays; claims do not). */
+const leftoverDirs = (tmp: string) =>
+  fs.readdirSync(tmp).filter((n) => n.startsWith("pika-conformance-") && n !== "pika-conformance-ports");
+const heldClaims = (tmp: string) => {
+  const dir = path.join(tmp, "pika-conformance-ports");
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+};
 
 /** Interrupts the run and checks its exit; returns what it printed. */
 async function interrupt(run: Run): Promise<string> {
@@ -123,6 +129,7 @@ describe("SIGINT during a run", () => {
       await interrupt(run);
       assert.ok(!ownerAlive(node.id), `the node process ${node.id} is still running`);
       assert.deepEqual(leftoverDirs(run.tmp), [], "temp directories left behind");
+      assert.deepEqual(heldClaims(run.tmp), [], "port claims left behind");
       assert.notEqual(await probeOnce(node.port), undefined, "the node's port still answers");
     } finally {
       run.child.kill("SIGKILL");
@@ -167,6 +174,7 @@ describe("SIGINT during a run", () => {
         "containers left behind",
       );
       assert.deepEqual(leftoverDirs(run.tmp), [], "temp directories left behind");
+      assert.deepEqual(heldClaims(run.tmp), [], "port claims left behind");
     } finally {
       run.child.kill("SIGKILL");
       for (const c of await ours())

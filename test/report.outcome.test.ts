@@ -17,6 +17,9 @@ import {
   outcome,
   report,
   type ScenarioResult,
+  type Verdict,
+  type VerdictFile,
+  verdictChanges,
 } from "../harness/report/outcome";
 
 const r = (id: string, status: ScenarioResult["status"], level = "@must"): ScenarioResult => ({
@@ -209,4 +212,28 @@ describe("which ledger judges a build", () => {
       /ledger is for the builds/,
     );
   });
+});
+
+test("verdictChanges names every scenario whose verdict differs between runs", () => {
+  const run = (verdicts: Record<string, Verdict>): VerdictFile => ({
+    build: { version: "4.0.0" },
+    ledger: "4.0.1",
+    workers: 12,
+    wallSeconds: 1,
+    scenarios: Object.entries(verdicts).map(([id, verdict]) => ({
+      id,
+      name: id,
+      verdict,
+      seconds: 1,
+      seed: null,
+    })),
+  });
+  const a = run({ "MS-DUP-01": "expected-fail", "PR-STORM-02": "expected-fail", "MS-REG-01": "pass" });
+  const b = run({ "MS-DUP-01": "expected-fail", "PR-STORM-02": "stale", "MS-REG-01": "pass" });
+  const c = run({ "MS-DUP-01": "expected-fail", "PR-STORM-02": "expected-fail" });
+  assert.deepEqual(verdictChanges([a, b, c]), [
+    { id: "MS-REG-01", verdicts: ["pass", "pass", "absent"] },
+    { id: "PR-STORM-02", verdicts: ["expected-fail", "stale", "expected-fail"] },
+  ]);
+  assert.deepEqual(verdictChanges([a, a]), []);
 });

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
+import { parse as parseYaml } from "yaml";
 import { ownerAlive, ownerId } from "../harness/owner";
 import { PikaConf } from "../harness/reference/conf";
 import { REFERENCE_VERSION } from "../harness/reference/node";
@@ -24,7 +25,7 @@ import {
   renderPikaConf,
 } from "../harness/targets/pikaconf";
 import { clearLeftovers, makeRunDir, probeOnce } from "../harness/targets/process";
-import { ConfigError, loadSettings, settingsSkip } from "../harness/targets/select";
+import { ConfigError, DEFAULT_PARALLEL, loadSettings, settingsSkip } from "../harness/targets/select";
 import type { SutNode } from "../harness/targets/target";
 
 const ROOT = path.join(__dirname, "..");
@@ -87,6 +88,21 @@ describe("pika.conf rendering", () => {
       true,
       "a version that is not x.y.z gets every key",
     );
+  });
+
+  test("docker-compose.yml runs every compose config, each with a health check on its own port", () => {
+    const compose = parseYaml(fs.readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8")) as {
+      services: Record<string, { command: string[]; healthcheck: { test: string[] } }>;
+    };
+    assert.deepEqual(Object.keys(compose.services).sort(), Object.keys(COMPOSE_CONFS).sort());
+    for (const [name, { port }] of Object.entries(COMPOSE_CONFS)) {
+      const svc = compose.services[name];
+      assert.match(
+        svc?.command.join(" ") ?? "",
+        new RegExp(`cp /conf/${name}\\.conf /pika/conf/pika\\.conf`),
+      );
+      assert.match(svc?.healthcheck.test.join(" ") ?? "", new RegExp(`/dev/tcp/127\\.0\\.0\\.1/${port} `));
+    }
   });
 
   test("the compose files' configs are the rendered template, with one shared replication-id", () => {
@@ -160,6 +176,31 @@ describe("settings", () => {
     });
     assert.deepEqual(e.external.get("master"), { from: "PIKA_MASTER", port: 9221, password: "pw" });
     assert.equal(e.external.get("slave")?.port, 9222);
+    assert.equal(e.externalSets, 1);
+  });
+
+  test("several sets of running nodes: parallel worker w uses set w", () => {
+    const sets = {
+      PIKA_TARGET: "external",
+      PIKA_MASTER: "127.0.0.1:9221,127.0.0.1:9223,127.0.0.1:9225",
+      PIKA_SLAVE: "127.0.0.1:9222,127.0.0.1:9224,127.0.0.1:9226",
+      PIKA_MASTER_PASSWORD: "a,b,c",
+    };
+    const w1 = loadSettings({ ...sets, CUCUMBER_WORKER_ID: "1" });
+    assert.equal(w1.externalSets, 3);
+    assert.deepEqual(w1.external.get("master"), { from: "PIKA_MASTER[1]", port: 9223, password: "b" });
+    assert.equal(w1.external.get("slave")?.port, 9224);
+    assert.equal(loadSettings(sets).external.get("slave")?.port, 9222, "no worker id: set 0");
+    assert.throws(
+      () => loadSettings({ ...sets, PIKA_SLAVE: "127.0.0.1:9222" }),
+      /PIKA_MASTER names 3 node\(s\), PIKA_SLAVE names 1 node\(s\): give every name one address per set/,
+    );
+  });
+
+  test("cucumber.js's real-target profiles use the kit's default number of workers", () => {
+    const profiles = require("../cucumber.js") as Record<string, { parallel?: number }>;
+    for (const kind of ["binary", "container", "external"] as const)
+      assert.equal(profiles[kind]?.parallel || 1, DEFAULT_PARALLEL[kind], kind);
   });
 
   test("the external target skips, saying why, what it cannot do on running nodes", async () => {

@@ -2,11 +2,12 @@
  * The conformance matrix: scenario × column (a target, a version, a variant), each cell a
  * verdict, as Markdown and as a self-contained HTML page.
  */
-import type { Judged, Verdict } from "./outcome";
+import type { Verdict } from "./outcome";
 
+/** One column: a run's verdicts (from the CLI's verdicts.json, or judged in process). */
 export interface Column {
   label: string;
-  judged: Judged[];
+  judged: readonly { id?: string; name: string; verdict: Verdict }[];
 }
 
 const SYMBOL: Record<Verdict, string> = {
@@ -41,13 +42,24 @@ const esc = (s: string) =>
   s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c] ?? c);
 const md = (s: string) => s.replace(/\|/g, "\\|");
 
+/** The scenarios on which two columns disagree, with both verdicts ("-": not run there). */
+export function columnDifferences(a: Column, b: Column): { id: string; a: string; b: string }[] {
+  return rows([a, b])
+    .filter((r) => r.cells[0] !== r.cells[1])
+    .map((r) => ({ id: r.id, a: r.cells[0] ?? "-", b: r.cells[1] ?? "-" }));
+}
+
+const LEGEND =
+  "pass: passed; FAIL: failed, not as the column's ledger expects; expected-fail: failed as the ledger " +
+  "lists; STALE: the ledger lists it, and it passed; non-strict: a SHOULD scenario failed; skipped: not run there";
+
 export function matrixMarkdown(columns: Column[]): string {
   const head = `| scenario | ${columns.map((c) => md(c.label)).join(" | ")} |`;
   const sep = `|---|${columns.map(() => "---").join("|")}|`;
   const body = rows(columns).map(
     (r) => `| ${md(r.id)} ${md(r.name)} | ${r.cells.map((v) => (v ? SYMBOL[v] : "-")).join(" | ")} |`,
   );
-  return `# Conformance matrix\n\n${[head, sep, ...body].join("\n")}\n`;
+  return `# Conformance matrix\n\n${LEGEND}.\n\n${[head, sep, ...body].join("\n")}\n`;
 }
 
 const COLOUR: Record<Verdict, string> = {
@@ -71,7 +83,7 @@ export function matrixHtml(columns: Column[]): string {
     .join("\n");
   return `<!doctype html><html><head><meta charset="utf-8"><title>Conformance matrix</title><style>
 body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}
-</style></head><body><h1>Conformance matrix</h1><table><tr><th>scenario</th>${th}</tr>
+</style></head><body><h1>Conformance matrix</h1><p>${esc(LEGEND)}.</p><table><tr><th>scenario</th>${th}</tr>
 ${trs}
 </table></body></html>
 `;

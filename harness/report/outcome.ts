@@ -24,6 +24,8 @@ export interface ScenarioResult {
   errors?: ScenarioError[];
   /** The scenario's seed, when it printed one. */
   seed?: string;
+  /** Wall time from its start to its end, hooks included. */
+  seconds?: number;
 }
 
 export interface ScenarioError {
@@ -125,3 +127,49 @@ export function report(o: Outcome): string[] {
 }
 
 export const closingLine = (o: Outcome) => `${o.passed} passed, ${o.failed} failed, ${o.skipped} skipped`;
+
+/** What a run decided, per scenario, as the CLI writes it to verdicts.json: for benches, the matrix and CI. */
+export interface VerdictFile {
+  build: { version: string; sha?: string };
+  ledger: string | null;
+  workers: number;
+  wallSeconds: number;
+  scenarios: {
+    id: string;
+    name: string;
+    verdict: Verdict;
+    seconds: number | null;
+    seed: string | null;
+    /** Why it failed: the first error, and the ledger's or the kit's note. */
+    error?: ScenarioError;
+    note?: string;
+  }[];
+}
+
+export function verdictFile(o: Outcome, meta: Omit<VerdictFile, "scenarios">): VerdictFile {
+  return {
+    ...meta,
+    scenarios: o.judged.map((j) => ({
+      id: j.id ?? j.name,
+      name: j.name,
+      verdict: j.verdict,
+      seconds: j.seconds ?? null,
+      seed: j.seed ?? null,
+      ...(j.error ? { error: j.error } : {}),
+      ...(j.note ? { note: j.note } : {}),
+    })),
+  };
+}
+
+/** The scenarios whose verdict was not the same in every run, with each run's verdict. */
+export function verdictChanges(
+  runs: readonly VerdictFile[],
+): { id: string; verdicts: (Verdict | "absent")[] }[] {
+  const ids = [...new Set(runs.flatMap((r) => r.scenarios.map((s) => s.id)))].sort();
+  return ids
+    .map((id) => ({
+      id,
+      verdicts: runs.map((r) => r.scenarios.find((s) => s.id === id)?.verdict ?? "absent"),
+    }))
+    .filter((c) => new Set(c.verdicts).size > 1);
+}

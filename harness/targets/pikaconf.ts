@@ -121,23 +121,28 @@ export const IMAGE_LAYOUT = {
  */
 export const COMPOSE_REPLICATION_ID = "2be0c3f406bac7d3cb56603cdc59565b4ce0cef4d638518cb9";
 
+/** The master/slave pairs docker-compose.yml starts: set k has its master on 9219 + 2k, its slave on 9220 + 2k. */
+export const COMPOSE_SETS = 3;
+
 /**
  * Files of docker-compose.yml: one node's pika.conf for an image, for every Pika version; each
  * file is `imageConf(port, options)` (test/targets.test.ts checks it, and rewrites the files
- * when run with PIKA_WRITE_COMPOSE_CONFS=1).
+ * when run with PIKA_WRITE_COMPOSE_CONFS=1). Set 1 is master.conf and slave.conf (9221, 9222),
+ * set 2 master2.conf and slave2.conf (9223, 9224), and so on.
  */
-export const COMPOSE_CONFS = {
-  master: {
-    file: kitPath("fixtures", "pika", "compose", "master.conf"),
-    port: 9221,
-    options: { replicationId: COMPOSE_REPLICATION_ID },
-  },
-  slave: {
-    file: kitPath("fixtures", "pika", "compose", "slave.conf"),
-    port: 9222,
-    options: { replicationId: COMPOSE_REPLICATION_ID },
-  },
-} as const;
+export const COMPOSE_CONFS = Object.fromEntries(
+  Array.from({ length: COMPOSE_SETS }, (_, i) => {
+    const suffix = i === 0 ? "" : String(i + 1);
+    return (["master", "slave"] as const).map((role, r) => [
+      `${role}${suffix}`,
+      {
+        file: kitPath("fixtures", "pika", "compose", `${role}${suffix}.conf`),
+        port: 9221 + 2 * i + r,
+        options: { replicationId: COMPOSE_REPLICATION_ID },
+      },
+    ]);
+  }).flat(),
+) as Record<string, { file: string; port: number; options: NodeOptions }>;
 
 /** A node's pika.conf inside an image (data under /pika/data); keys every version accepts or ignores. */
 export function imageConf(port: number, options: NodeOptions = {}, version?: string): string {

@@ -52,6 +52,8 @@ export interface Settings {
   bin?: string;
   image?: string;
   external: Map<string, ExternalNode>;
+  /** How many sets of running nodes the external target has (one per parallel worker at most). */
+  externalSets: number;
   requireContainers: boolean;
   slow: boolean;
   destructive: boolean;
@@ -125,8 +127,13 @@ export function parseAddress(name: string, value: string): number {
   return port;
 }
 
-function externalNodes(env: NodeJS.ProcessEnv): Map<string, ExternalNode> {
-  const nodes = new Map<string, ExternalNode>();
+/**
+ * The running nodes of PIKA_TARGET=external: PIKA_<NAME>=127.0.0.1:<port>, or a comma list of
+ * addresses, one per *set* of nodes (docker-compose.yml starts three master/slave pairs). Every
+ * name must list the same number of sets; parallel worker w uses set w, so scenarios run on
+ * different nodes at once. PIKA_<NAME>_PASSWORD may list one password per set, or one for all.
+ */
+function externalNodes(env: NodeJS.ProcessEnv): { nodes: Map<string, ExternalNode>; sets: number } {
   const reserved = new Set([
     "TARGET",
     "VERSION",
@@ -139,17 +146,35 @@ function externalNodes(env: NodeJS.ProcessEnv): Map<string, ExternalNode> {
     "SEED",
     "START_TIMEOUT",
   ]);
+  const lists: { name: string; from: string; addrs: string[]; passwords: string[] }[] = [];
   for (const [k, v] of Object.entries(env)) {
     const m = /^PIKA_([A-Z][A-Z0-9]*)$/.exec(k);
-    if (!m || reserved.has(m[1]) || v === undefined || v === "") continue;
+    if (!m?.[1] || reserved.has(m[1]) || v === undefined || v === "") continue;
     if (!/^(127\.0\.0\.1|localhost):/.test(v) && !["MASTER", "SLAVE"].includes(m[1])) continue;
-    nodes.set(m[1].toLowerCase(), {
+    const addrs = v.split(",").map((a) => a.trim());
+    lists.push({
+      name: m[1].toLowerCase(),
       from: k,
-      port: parseAddress(k, v),
-      password: env[`${k}_PASSWORD`] || undefined,
+      addrs,
+      passwords: (env[`${k}_PASSWORD`] ?? "").split(","),
     });
   }
-  return nodes;
+  const sets = Math.max(1, ...lists.map((l) => l.addrs.length));
+  const uneven = lists.filter((l) => l.addrs.length !== sets);
+  if (uneven.length)
+    throw new ConfigError(
+      `${lists.map((l) => `${l.from} names ${l.addrs.length} node(s)`).join(", ")}: give every name one address per ` +
+        "set of running nodes (e.g. PIKA_MASTER=127.0.0.1:9221,127.0.0.1:9223 PIKA_SLAVE=127.0.0.1:9222,127.0.0.1:9224).",
+    );
+  const set = Number(env.CUCUMBER_WORKER_ID ?? 0) % sets;
+  const nodes = new Map<string, ExternalNode>();
+  for (const l of lists)
+    nodes.set(l.name, {
+      from: sets > 1 ? `${l.from}[${set}]` : l.from,
+      port: parseAddress(l.from, l.addrs[set] ?? ""),
+      password: (l.passwords.length > 1 ? l.passwords[set] : l.passwords[0]) || undefined,
+    });
+  return { nodes, sets };
 }
 
 /** Reads and checks every setting; throws one ConfigError paragraph for the first bad one. */
@@ -164,6 +189,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const settings: Settings = {
     kind,
     external: new Map(),
+    externalSets: 1,
     requireContainers: flag(env, "REQUIRE_CONTAINERS", false),
     slow: flag(env, "PIKA_SLOW", kind === "reference" || kind === "binary"),
     destructive: flag(env, "PIKA_DESTRUCTIVE", !real),
@@ -185,7 +211,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (kind === "binary") settings.bin = checkBin(env.PIKA_BIN);
   if (kind === "container") settings.image = checkImage(env.PIKA_IMAGE);
   if (kind === "external") {
-    settings.external = externalNodes(env);
+    const { nodes, sets } = externalNodes(env);
+    settings.external = nodes;
+    settings.externalSets = sets;
     if (!settings.external.size)
       throw new ConfigError(
         "PIKA_TARGET=external needs the addresses of running nodes: PIKA_MASTER=127.0.0.1:<port> for the master " +
@@ -202,6 +230,20 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   return settings;
 }
+
+/**
+ * Parallel workers when none are asked for: the reference runs in one process on its virtual
+ * clock; a binary or container target waits in real time, so 16 workers overlap the waits (the
+ * full suite on a real Pika then takes little more than its longest scenario, and the suite
+ * without @slow under a minute on 2 cores; npm run bench:real measures both); running nodes
+ * (external) serve one scenario per set of nodes. cucumber.js's profiles use the same numbers.
+ */
+export const DEFAULT_PARALLEL: Record<TargetKind, number> = {
+  reference: 1,
+  binary: 16,
+  container: 16,
+  external: 1,
+};
 
 /** Step timeout: real targets wait in real seconds (an @slow step lasts 170 s). */
 export function stepTimeoutMs(s: Settings): number {
