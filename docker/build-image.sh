@@ -46,6 +46,10 @@ add() {
   done
 }
 add /bin/sh /bin/bash /bin/cp
+# glibc loads libgcc_s at run time (thread exit and cancellation), which ldd does not show: without
+# it a Pika thread that exits aborts the process ("libgcc_s.so.1 must be installed").
+libgcc=$(ldconfig -p | awk '/libgcc_s\.so\.1 .*x86-64/ { print $NF; exit }')
+[ -n "$libgcc" ] && cp -L --parents "$libgcc" "$fs"
 [ -e /etc/ld.so.cache ] && cp --parents /etc/ld.so.cache "$fs"
 
 if [ "$kind" = reference ]; then
