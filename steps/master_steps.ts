@@ -28,21 +28,21 @@ step("the master is restarted", function () {
 });
 
 step(
-  "within {float} s INFO on the master lists exactly the slaves {word}",
-  function (s: number, list: string) {
-    return slavesWithin(this.clock, this.master, s, list.split(","));
+  "within {duration} INFO on the master lists exactly the slaves {ipports}",
+  function (s: number, list: string[]) {
+    return slavesWithin(this.clock, this.master, s, list);
   },
 );
 
-step("within {float} s INFO on the master lists {int} connected slave(s)", function (s: number, n: number) {
+step("within {duration} INFO on the master lists {int} connected slave(s)", function (s: number, n: number) {
   if (n !== 0) throw new Error("name the slaves: 'lists exactly the slaves ip:port,...'");
   return slavesWithin(this.clock, this.master, s, []);
 });
 
 step(
-  "after {float} s INFO on the master still lists exactly the slaves {word}",
-  async function (s: number, list: string) {
+  "after {duration} INFO on the master still lists exactly the slaves {ipports}",
+  async function (s: number, list: string[]) {
     await this.clock.during(s);
-    await slavesWithin(this.clock, this.master, 0, list.split(","));
+    await slavesWithin(this.clock, this.master, 0, list);
   },
 );

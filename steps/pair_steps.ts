@@ -61,13 +61,8 @@ step(
   },
 );
 
-step("the proxy drops the first {word} response", function (type: string) {
-  return addFault(this, {
-    kind: "drop",
-    direction: "toSlave",
-    match: { type: MsgType[`k${type}` as keyof typeof MsgType] },
-    times: 1,
-  });
+step("the proxy drops the first {msgType} response", function (type: MsgType) {
+  return addFault(this, { kind: "drop", direction: "toSlave", match: { type }, times: 1 });
 });
 
 step("the proxy duplicates the first MetaSync request", function () {
@@ -79,7 +74,7 @@ step("the proxy duplicates the first MetaSync request", function () {
   });
 });
 
-step("the proxy delays the first TrySync response by {float} s", function (s: number) {
+step("the proxy delays the first TrySync response by {duration}", function (s: number) {
   return addFault(this, {
     kind: "delay",
     direction: "toSlave",
@@ -120,9 +115,9 @@ step("the proxy makes the replication connection half-open", function () {
   this.wireProxy.cut({ port: "repl" }, "half-open");
 });
 
-step("the proxy cuts the replication connection with {word}", function (how: string) {
+step("the proxy cuts the replication connection with {cut}", function (how: CutHow) {
   this.markFault();
-  this.wireProxy.cut({ port: "repl" }, how.toLowerCase() as CutHow);
+  this.wireProxy.cut({ port: "repl" }, how);
 });
 
 step("the proxy cuts every replication connection at once", function () {
@@ -130,7 +125,7 @@ step("the proxy cuts every replication connection at once", function () {
   this.wireProxy.cut({ port: "repl" }, "fin");
 });
 
-step("the {word} under test is restarted", async function (name: string) {
+step("the {node} under test is restarted", async function (name: string) {
   await this.node(name).restart();
   this.markFault(); // budgets count from the restarted node's first PONG
 });
@@ -148,7 +143,7 @@ step("the slave sent exactly {int} MetaSync through the proxy since the fault", 
 });
 
 step(
-  "during {float} s pings reach the slave with no gap over {float} s",
+  "during {duration} pings reach the slave with no gap over {duration}",
   async function (s: number, gap: number) {
     const start = this.clock.now();
     await this.clock.during(s);
@@ -162,12 +157,12 @@ step(
   },
 );
 
-step("within {float} s INFO on every slave shows master_link_status:up", function (s: number) {
+step("within {duration} INFO on every slave shows master_link_status:up", function (s: number) {
   return linksUpWithin(this.clock, this.slaves, s);
 });
 
 step(
-  "each slave sent at most {int} MetaSync through the proxy since the fault, none less than {float} s apart",
+  "each slave sent at most {int} MetaSync through the proxy since the fault, none less than {duration} apart",
   function (n: number, min: number) {
     for (const sl of this.slaves) {
       const ts = attempts(this, sl.port);
@@ -181,13 +176,13 @@ step(
   },
 );
 
-step("within {float} s INFO on the master lists all {int} slaves", function (s: number, k: number) {
+step("within {duration} INFO on the master lists all {int} slaves", function (s: number, k: number) {
   const want = this.slaves.map((n) => `127.0.0.1:${n.port}`);
   expect(want.length === k, `${k} slaves under test`, `${want.length}`);
   return slavesWithin(this.clock, this.master, s, want);
 });
 
-step("the slaves' first MetaSync after the fault span at least {float} s", function (s: number) {
+step("the slaves' first MetaSync after the fault span at least {duration}", function (s: number) {
   const firsts = this.slaves.map((sl) => attempts(this, sl.port)[0]).filter((t) => t !== undefined);
   const bad = spreadViolation(firsts, s);
   expect(

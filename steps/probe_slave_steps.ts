@@ -5,6 +5,7 @@ import { ProbeSlave } from "../harness/probe/slave";
 import {
   encodeFrame,
   MsgType,
+  type PNode,
   rawFrame,
   rawTypeBody,
   req,
@@ -12,38 +13,28 @@ import {
   summarize,
   TrySyncReply,
 } from "../harness/wire";
-import { ipPort, step } from "./support";
+import { step } from "./support";
 import type { PikaWorld } from "./world";
 
-function newProbe(w: PikaWorld, ipport: string, auth?: string): void {
-  w.probe = new ProbeSlave(w.clock, w.trace, w.master.replPort, ipPort(ipport), auth);
+function newProbe(w: PikaWorld, node: PNode, auth?: string): void {
+  w.probe = new ProbeSlave(w.clock, w.trace, w.master.replPort, node, auth);
   w.defer(() => w.probe?.close());
 }
 
 const conn = (w: PikaWorld, label: string) => w.probeSlave.connection(label);
-const msgType = (name: string) => {
-  const t = MsgType[name as keyof typeof MsgType];
-  if (t === undefined) throw new Error(`unknown message type ${name}`);
-  return t;
-};
-const statusCode = (name: string) => {
-  const c = StatusCode[name as keyof typeof StatusCode];
-  if (c === undefined) throw new Error(`unknown status code ${name}`);
-  return c;
-};
 
 // --- Given -------------------------------------------------------------------------------
 
-step("a probe slave announcing {word}", function (ipport: string) {
-  newProbe(this, ipport, this.master.options.requirepass);
+step("a probe slave announcing {ipport}", function (node: PNode) {
+  newProbe(this, node, this.master.options.requirepass);
 });
 
-step("the probe slave is registered on connection {word}", async function (label: string) {
+step("the probe slave is registered on connection {conn}", async function (label: string) {
   await this.probeSlave.register(label);
 });
 
 step(
-  "the probe slave has a synced session for {word} on connection {word}",
+  "the probe slave has a synced session for {db} on connection {conn}",
   async function (db: string, label: string) {
     await this.probeSlave.syncSession(await this.probeSlave.register(label), db);
   },
@@ -51,34 +42,34 @@ step(
 
 // --- When: MetaSync ----------------------------------------------------------------------
 
-step("the probe slave sends MetaSync on connection {word}", async function (label: string) {
+step("the probe slave sends MetaSync on connection {conn}", async function (label: string) {
   (await conn(this, label)).send(this.probeSlave.metaSync());
 });
 
 step(
-  "the probe slave sends MetaSync with auth {string} on connection {word}",
+  "the probe slave sends MetaSync with auth {string} on connection {conn}",
   async function (auth: string, label: string) {
     (await conn(this, label)).send(this.probeSlave.metaSync(auth));
   },
 );
 
-step("the probe slave sends MetaSync without auth on connection {word}", async function (label: string) {
+step("the probe slave sends MetaSync without auth on connection {conn}", async function (label: string) {
   (await conn(this, label)).send(req.metaSync(this.probeSlave.node));
 });
 
 step(
-  "the probe slave sends MetaSync as {word} on connection {word}",
-  async function (ipport: string, label: string) {
-    (await conn(this, label)).send(req.metaSync(ipPort(ipport), this.probeSlave.auth));
+  "the probe slave sends MetaSync as {ipport} on connection {conn}",
+  async function (node: PNode, label: string) {
+    (await conn(this, label)).send(req.metaSync(node, this.probeSlave.auth));
   },
 );
 
-step("the probe slave sends a MetaSync without a node on connection {word}", async function (label: string) {
+step("the probe slave sends a MetaSync without a node on connection {conn}", async function (label: string) {
   (await conn(this, label)).send(req.typeOnly(MsgType.kMetaSync));
 });
 
 step(
-  "the probe slave sends MetaSync on connections {word} and {word} at once",
+  "the probe slave sends MetaSync on connections {conn} and {conn} at once",
   async function (a: string, b: string) {
     const [ca, cb] = [await conn(this, a), await conn(this, b)];
     ca.send(this.probeSlave.metaSync());
@@ -89,62 +80,62 @@ step(
 // --- When: other requests ----------------------------------------------------------------
 
 step(
-  "the probe slave sends TrySync for {word} on connection {word}",
+  "the probe slave sends TrySync for {db} on connection {conn}",
   async function (db: string, label: string) {
     (await conn(this, label)).send(req.trySync(this.probeSlave.node, db));
   },
 );
 
 step(
-  "the probe slave sends TrySync for {word} at offset {int}:{int} on connection {word}",
+  "the probe slave sends TrySync for {db} at offset {int}:{int} on connection {conn}",
   async function (db: string, filenum: number, offset: number, label: string) {
     (await conn(this, label)).send(req.trySync(this.probeSlave.node, db, { filenum, offset }));
   },
 );
 
 step(
-  "the probe slave sends DBSync for {word} on connection {word}",
+  "the probe slave sends DBSync for {db} on connection {conn}",
   async function (db: string, label: string) {
     (await conn(this, label)).send(req.dbSync(this.probeSlave.node, db));
   },
 );
 
 step(
-  "the probe slave sends RemoveSlaveNode for {word} on connection {word}",
+  "the probe slave sends RemoveSlaveNode for {db} on connection {conn}",
   async function (db: string, label: string) {
     (await conn(this, label)).send(req.removeSlaveNode(this.probeSlave.node, db));
   },
 );
 
 step(
-  "the probe slave sends a type-only {word} request on connection {word}",
-  async function (type: string, label: string) {
-    (await conn(this, label)).send(req.typeOnly(msgType(type)));
+  "the probe slave sends a type-only {msgType} request on connection {conn}",
+  async function (type: MsgType, label: string) {
+    (await conn(this, label)).send(req.typeOnly(type));
   },
 );
 
 step(
-  "the probe slave starts the binlog session with session {int} for {word} on connection {word}",
+  "the probe slave starts the binlog session with session {int} for {db} on connection {conn}",
   async function (session: number, db: string, label: string) {
     (await conn(this, label)).send(req.binlogSync(this.probeSlave.node, db, session, true));
   },
 );
 
 step(
-  "the probe slave starts a synced session for {word} on connection {word}",
+  "the probe slave starts a synced session for {db} on connection {conn}",
   async function (db: string, label: string) {
     await this.probeSlave.syncSession(await conn(this, label), db);
   },
 );
 
-step("the probe slave stops answering pings on connection {word}", async function (label: string) {
+step("the probe slave stops answering pings on connection {conn}", async function (label: string) {
   (await conn(this, label)).autoAck = false;
 });
 
 // --- When: malformed frames and closes ---------------------------------------------------
 
 step(
-  "the probe slave sends a frame with a malformed body on connection {word}",
+  "the probe slave sends a frame with a malformed body on connection {conn}",
   async function (label: string) {
     (await conn(this, label)).sendRaw(
       rawFrame(6, Buffer.from("ffffffffffff", "hex")),
@@ -154,24 +145,24 @@ step(
 );
 
 step(
-  "the probe slave sends a frame header with length {int} on connection {word}",
+  "the probe slave sends a frame header with length {int} on connection {conn}",
   async function (length: number, label: string) {
     (await conn(this, label)).sendRaw(rawFrame(length), `frame header with length ${length}`);
   },
 );
 
 step(
-  "the probe slave sends a request of type {int} on connection {word}",
+  "the probe slave sends a request of type {int} on connection {conn}",
   async function (type: number, label: string) {
     (await conn(this, label)).sendRaw(encodeFrame(rawTypeBody(type)), `request of type ${type}`);
   },
 );
 
-step("the probe slave closes connection {word}", async function (label: string) {
+step("the probe slave closes connection {conn}", async function (label: string) {
   (await conn(this, label)).close();
 });
 
-step("the probe slave resets connection {word}", async function (label: string) {
+step("the probe slave resets connection {conn}", async function (label: string) {
   (await conn(this, label)).reset();
 });
 
@@ -183,23 +174,23 @@ step("the probe slave closes the connection that does not hold the registration"
 // --- Then --------------------------------------------------------------------------------
 
 step(
-  "connection {word} receives a MetaSync reply {word} within {float} s",
-  async function (label: string, code: string, s: number) {
+  "connection {conn} receives a MetaSync reply {status} within {duration}",
+  async function (label: string, code: StatusCode, s: number) {
     const r = await (await conn(this, label)).reply(MsgType.kMetaSync, s);
-    expect(r.code === statusCode(code), `the MetaSync reply is ${code}`, summarize(r));
+    expect(r.code === code, `the MetaSync reply is ${StatusCode[code]}`, summarize(r));
   },
 );
 
 step(
-  "connection {word} receives a second MetaSync reply {word} within {float} s",
-  async function (label: string, code: string, s: number) {
+  "connection {conn} receives a second MetaSync reply {status} within {duration}",
+  async function (label: string, code: StatusCode, s: number) {
     const r = await (await conn(this, label)).reply(MsgType.kMetaSync, s, 2);
-    expect(r.code === statusCode(code), `the second MetaSync reply is ${code}`, summarize(r));
+    expect(r.code === code, `the second MetaSync reply is ${StatusCode[code]}`, summarize(r));
   },
 );
 
 step(
-  "connection {word} receives a MetaSync reply kError within {float} s, or is closed",
+  "connection {conn} receives a MetaSync reply kError within {duration}, or is closed",
   async function (label: string, s: number) {
     const r = await (await conn(this, label)).replyOrClose(MsgType.kMetaSync, s);
     expect(
@@ -211,7 +202,7 @@ step(
 );
 
 step(
-  "the MetaSync reply on connection {word} carries one dbs_info entry per database, a 40-character run_id and a non-empty replication_id",
+  "the MetaSync reply on connection {conn} carries one dbs_info entry per database, a 40-character run_id and a non-empty replication_id",
   async function (label: string) {
     const r = await (await conn(this, label)).reply(MsgType.kMetaSync, 0);
     const want = this.master.options.databases ?? 1;
@@ -228,11 +219,9 @@ step(
 );
 
 step(
-  "the MetaSync reply on connection {word} lists the databases {}",
-  async function (label: string, spec: string) {
-    const m = /^(.*) with db_instance_num (\d+)$/.exec(spec);
-    if (!m) throw new Error(`expected "<db0, db1, ...> with db_instance_num N", got "${spec}"`);
-    const want = m[1].split(/,\s*/).map((db) => `${db}/${m[2]}/1`);
+  "the MetaSync reply on connection {conn} lists the databases {dbs} with db_instance_num {int}",
+  async function (label: string, dbs: string[], n: number) {
+    const want = dbs.map((db) => `${db}/${n}/1`);
     const r = await (await conn(this, label)).reply(MsgType.kMetaSync, 0);
     const got = (r.metaSync?.dbsInfo ?? []).map((d) => `${d.dbName}/${d.dbInstanceNum}/${d.slotNum}`);
     expect(
@@ -244,7 +233,7 @@ step(
 );
 
 step(
-  "the MetaSync reply on connection {word} has the reply text {string}",
+  "the MetaSync reply on connection {conn} has the reply text {string}",
   async function (label: string, text: string) {
     const r = await (await conn(this, label)).reply(MsgType.kMetaSync, 0);
     expect(r.reply === text, `reply "${text}"`, `reply "${r.reply ?? ""}"`);
@@ -252,7 +241,7 @@ step(
 );
 
 step(
-  "the two MetaSync replies on connection {word} carry the same run_id, replication_id and dbs_info",
+  "the two MetaSync replies on connection {conn} carry the same run_id, replication_id and dbs_info",
   async function (label: string) {
     const [a, b] = (await conn(this, label)).responses(MsgType.kMetaSync);
     const id = (m: typeof a) =>
@@ -266,7 +255,7 @@ step(
 );
 
 step(
-  "the replication_id on connection {word} is 50 lowercase hex characters",
+  "the replication_id on connection {conn} is 50 lowercase hex characters",
   async function (label: string) {
     const r = await (await conn(this, label)).reply(MsgType.kMetaSync, 0);
     const id = r.metaSync?.replicationId ?? "";
@@ -274,7 +263,7 @@ step(
   },
 );
 
-step("connections {word} and {word} received the same replication_id", async function (a: string, b: string) {
+step("connections {conn} and {conn} received the same replication_id", async function (a: string, b: string) {
   const ids = await Promise.all(
     [a, b].map(
       async (l) => (await conn(this, l)).responses(MsgType.kMetaSync).at(-1)?.metaSync?.replicationId,
@@ -288,17 +277,17 @@ step("connections {word} and {word} received the same replication_id", async fun
 });
 
 step(
-  "connections {word} and {word} each receive a MetaSync reply or are closed within {float} s",
+  "connections {conn} and {conn} each receive a MetaSync reply or are closed within {duration}",
   async function (a: string, b: string, s: number) {
     for (const l of [a, b]) await (await conn(this, l)).replyOrClose(MsgType.kMetaSync, s);
   },
 );
 
-step("the master closes connection {word} within {float} s", async function (label: string, s: number) {
+step("the master closes connection {conn} within {duration}", async function (label: string, s: number) {
   await (await conn(this, label)).closedWithin(s);
 });
 
-step("connection {word} stays open during {float} s", async function (label: string, s: number) {
+step("connection {conn} stays open during {duration}", async function (label: string, s: number) {
   const c = await conn(this, label);
   await this.clock.during(s);
   expect(
@@ -309,7 +298,7 @@ step("connection {word} stays open during {float} s", async function (label: str
 });
 
 step(
-  "connection {word} stays open and receives nothing during {float} s",
+  "connection {conn} stays open and receives nothing during {duration}",
   async function (label: string, s: number) {
     const c = await conn(this, label);
     const before = c.received.length;
@@ -323,7 +312,7 @@ step(
 );
 
 step(
-  "the master still serves the registered slave on connection {word} and new slaves",
+  "the master still serves the registered slave on connection {conn} and new slaves",
   async function (label: string) {
     expect(!(await conn(this, label)).closed, `connection ${label} still open`, "closed");
     const n = this.probeSlave.node;
@@ -333,26 +322,28 @@ step(
   },
 );
 
-step("the master still answers MetaSync from {word} on a new connection", async function (ipport: string) {
-  await this.probeSlave.register("check", ipPort(ipport));
+step("the master still answers MetaSync from {ipport} on a new connection", async function (node: PNode) {
+  await this.probeSlave.register("check", node);
 });
 
 step(
-  "the {word} reply on connection {word} is a refusal within {float} s, or connection {word} is closed",
-  async function (type: string, label: string, s: number, _same: string) {
-    const r = await (await conn(this, label)).replyOrClose(msgType(`k${type}`), s);
+  "the {msgType} reply on connection {conn} is a refusal within {duration}, or connection {conn} is closed",
+  async function (type: MsgType, label: string, s: number, again: string) {
+    if (again !== label)
+      throw new Error(`the step names connection ${label}, then ${again}: name one connection twice`);
+    const r = await (await conn(this, label)).replyOrClose(type, s);
     const accepted =
       r && r.code === StatusCode.kOk && (r.trySync === undefined || r.trySync.replyCode === TrySyncReply.kOk);
     expect(
       !accepted,
-      `${type} refused (code other than kOk, or the connection closed)`,
+      `${MsgType[type].slice(1)} refused (code other than kOk, or the connection closed)`,
       r ? summarize(r) : "closed",
     );
   },
 );
 
 step(
-  "the TrySync reply on connection {word} is kOk with a session id within {float} s",
+  "the TrySync reply on connection {conn} is kOk with a session id within {duration}",
   async function (label: string, s: number) {
     const r = await (await conn(this, label)).reply(MsgType.kTrySync, s);
     const t = r.trySync;
@@ -365,46 +356,46 @@ step(
 );
 
 step(
-  "the TrySync reply on connection {word} is {word} within {float} s",
-  async function (label: string, code: string, s: number) {
+  "the TrySync reply on connection {conn} is {trySyncReply} within {duration}",
+  async function (label: string, code: TrySyncReply, s: number) {
     const r = await (await conn(this, label)).reply(MsgType.kTrySync, s);
     expect(
-      r.code === StatusCode.kOk && r.trySync?.replyCode === TrySyncReply[code as keyof typeof TrySyncReply],
-      `TrySync kOk with reply_code ${code}`,
+      r.code === StatusCode.kOk && r.trySync?.replyCode === code,
+      `TrySync kOk with reply_code ${TrySyncReply[code]}`,
       summarize(r),
     );
   },
 );
 
 step(
-  "connection {word} receives no ping and no binlog during {float} s",
+  "connection {conn} receives no ping and no binlog during {duration}",
   async function (label: string, s: number) {
     await noBinlogDuring(this.clock, await conn(this, label), s);
   },
 );
 
 step(
-  "during {float} s connection {word} receives a ping for {word} at least every {float} s",
+  "during {duration} connection {conn} receives a ping for {db} at least every {duration}",
   async function (s: number, label: string, db: string, gap: number) {
     await pingsDuring(this.clock, await conn(this, label), db, s, gap);
   },
 );
 
 step(
-  "the pings for {word} on connection {word} stop within {float} s",
+  "the pings for {db} on connection {conn} stop within {duration}",
   async function (db: string, label: string, s: number) {
     await pingsStopWithin(this.clock, await conn(this, label), db, s);
   },
 );
 
 step(
-  "during {float} s pings for {word} arrive on exactly one connection",
+  "during {duration} pings for {db} arrive on exactly one connection",
   async function (s: number, db: string) {
     this.pingHolder = await this.probeSlave.soleReceiverOfPings(db, s);
   },
 );
 
-step("closing that connection removes the slave from INFO within {float} s", async function (s: number) {
+step("closing that connection removes the slave from INFO within {duration}", async function (s: number) {
   if (!this.pingHolder) throw new Error("no connection was identified by an earlier step");
   this.pingHolder.close();
   await slavesWithin(this.clock, this.master, s, []);

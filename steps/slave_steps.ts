@@ -71,7 +71,7 @@ step("the probe master answers MetaSync with kOther {int} times, then kOk", func
 });
 
 step(
-  "the probe master answers MetaSync with kOk listing {word} with db_instance_num {int}",
+  "the probe master answers MetaSync with kOk listing {db} with db_instance_num {int}",
   function (db: string, n: number) {
     this.pm.defaultMetaSync = { kind: "ok", dbs: [{ dbName: db, slotNum: 1, dbInstanceNum: n }] };
   },
@@ -102,7 +102,7 @@ step("the probe master refuses connections on P", function () {
 });
 
 step(
-  "a probe slave of the slave under test, registered on connection {word}",
+  "a probe slave of the slave under test, registered on connection {conn}",
   async function (label: string) {
     this.probe = new ProbeSlave(this.clock, this.trace, slave(this).replPort, {
       ip: "127.0.0.1",
@@ -160,16 +160,16 @@ step("the probe master accepts connections on P again", async function () {
 
 // --- Then --------------------------------------------------------------------------------
 
-step("the probe master receives MetaSync within {float} s", function (s: number) {
+step("the probe master receives MetaSync within {duration}", function (s: number) {
   return receivedWithin(this, MsgType.kMetaSync, 1, s);
 });
 
-step("the probe master receives a new MetaSync within {float} s", function (s: number) {
+step("the probe master receives a new MetaSync within {duration}", function (s: number) {
   return receivedWithin(this, MsgType.kMetaSync, 1, s);
 });
 
 step(
-  "the probe master receives a new TrySync for {word} within {float} s",
+  "the probe master receives a new TrySync for {db} within {duration}",
   async function (db: string, s: number) {
     await receivedWithin(this, MsgType.kTrySync, 1, s);
     const got = since(this, MsgType.kTrySync).map((r) => r.msg?.trySync?.slot.dbName);
@@ -177,11 +177,11 @@ step(
   },
 );
 
-step("the probe master receives {int} MetaSync within {float} s", function (n: number, s: number) {
+step("the probe master receives {int} MetaSync within {duration}", function (n: number, s: number) {
   return receivedWithin(this, MsgType.kMetaSync, n, s);
 });
 
-step("the MetaSync announces ip {word} and the slave's port, without auth", function (ip: string) {
+step("the MetaSync announces ip {ip} and the slave's port, without auth", function (ip: string) {
   const ms = since(this, MsgType.kMetaSync)[0]?.msg?.metaSync;
   const port = slave(this).port;
   expect(
@@ -192,7 +192,7 @@ step("the MetaSync announces ip {word} and the slave's port, without auth", func
 });
 
 step(
-  "the MetaSync announces ip {word} and the slave's port, with auth {string}",
+  "the MetaSync announces ip {ip} and the slave's port, with auth {string}",
   function (ip: string, auth: string) {
     const ms = since(this, MsgType.kMetaSync)[0]?.msg?.metaSync;
     const port = slave(this).port;
@@ -207,32 +207,32 @@ step(
 );
 
 step(
-  "the probe master receives TrySync for {} within {float} s, from the announced node at offset {word}",
-  function (dbs: string, s: number, offset: string) {
-    return this.pm.perDatabase(MsgType.kTrySync, dbs.split(/,\s*/), s, offset, this.mark);
+  "the probe master receives TrySync for {dbs} within {duration}, from the announced node at offset {offset}",
+  function (dbs: string[], s: number, offset: string) {
+    return this.pm.perDatabase(MsgType.kTrySync, dbs, s, offset, this.mark);
   },
 );
 
 step(
-  "the probe master receives DBSync for {} within {float} s, from the announced node at offset {word}",
-  function (dbs: string, s: number, offset: string) {
-    return this.pm.perDatabase(MsgType.kDBSync, dbs.split(/,\s*/), s, offset, this.mark);
+  "the probe master receives DBSync for {dbs} within {duration}, from the announced node at offset {offset}",
+  function (dbs: string[], s: number, offset: string) {
+    return this.pm.perDatabase(MsgType.kDBSync, dbs, s, offset, this.mark);
   },
 );
 
-step("the probe master receives no {word}", function (type: string) {
-  const t = MsgType[`k${type}` as keyof typeof MsgType];
-  expect(since(this, t).length === 0, `no ${type}`, `${since(this, t).length} ${type}`);
+step("the probe master receives no {msgType}", function (t: MsgType) {
+  const name = MsgType[t].slice(1);
+  expect(since(this, t).length === 0, `no ${name}`, `${since(this, t).length} ${name}`);
 });
 
-step("the probe master receives no further MetaSync during {float} s", async function (s: number) {
+step("the probe master receives no further MetaSync during {duration}", async function (s: number) {
   const before = this.pm.received(MsgType.kMetaSync).length;
   await this.clock.during(s);
   const after = this.pm.received(MsgType.kMetaSync).length;
   expect(after === before, `no MetaSync during ${s} s`, `${after - before} MetaSync`);
 });
 
-step("the probe master receives no MetaSync during {float} s", async function (s: number) {
+step("the probe master receives no MetaSync during {duration}", async function (s: number) {
   await this.clock.during(s);
   expect(
     since(this, MsgType.kMetaSync).length === 0,
@@ -242,7 +242,7 @@ step("the probe master receives no MetaSync during {float} s", async function (s
 });
 
 step(
-  "the MetaSync attempts came on one connection, each {float} s to {float} s after the previous one",
+  "the MetaSync attempts came on one connection, each {duration} to {duration} after the previous one",
   function (min: number, max: number) {
     const reqs = since(this, MsgType.kMetaSync);
     const conns = new Set(reqs.map((r) => r.conn));
@@ -257,7 +257,7 @@ step(
 );
 
 step(
-  "during {float} s the probe master receives at least {int} MetaSync, each {float} s to {float} s after the previous one",
+  "during {duration} the probe master receives at least {int} MetaSync, each {duration} to {duration} after the previous one",
   async function (s: number, n: number, min: number, max: number) {
     const start = this.clock.now();
     await this.clock.during(s);
@@ -272,7 +272,7 @@ step(
 );
 
 step(
-  "during {float} s the probe master sees at least {int} replication connections, each {float} s to {float} s after the previous one",
+  "during {duration} the probe master sees at least {int} replication connections, each {duration} to {duration} after the previous one",
   async function (s: number, n: number, min: number, max: number) {
     const start = this.clock.now();
     await this.clock.during(s);
@@ -287,7 +287,7 @@ step(
 );
 
 step(
-  "the probe master receives a new MetaSync on a new connection within {float} s",
+  "the probe master receives a new MetaSync on a new connection within {duration}",
   async function (s: number) {
     const first = since(this, MsgType.kMetaSync)[0]?.conn;
     try {
@@ -304,7 +304,7 @@ step(
   },
 );
 
-step("the slave closes its replication connection within {float} s", async function (s: number) {
+step("the slave closes its replication connection within {duration}", async function (s: number) {
   const open = this.pm.connections.slice(0, this.mark.connections).filter((c) => c.closedAt === undefined);
   try {
     await this.clock.within(s, () => open.every((c) => c.closedAt !== undefined));
@@ -324,16 +324,18 @@ step("SLAVEOF is answered {string}", function (text: string) {
   expect(this.slaveofReply === text, `SLAVEOF answered "${text}"`, `"${this.slaveofReply ?? "(not sent)"}"`);
 });
 
-step("within {float} s INFO on the slave shows {word}", function (s: number, kv: string) {
-  const i = kv.indexOf(":");
-  return infoShowsWithin(this.clock, slave(this), s, kv.slice(0, i), kv.slice(i + 1));
-});
+step(
+  "within {duration} INFO on the slave shows {infoField}",
+  function (s: number, [key, value]: [string, string]) {
+    return infoShowsWithin(this.clock, slave(this), s, key, value);
+  },
+);
 
-step("within {float} s INFO on the slave shows the probe master's ReplicationID", function (s: number) {
+step("within {duration} INFO on the slave shows the probe master's ReplicationID", function (s: number) {
   return infoShowsWithin(this.clock, slave(this), s, "ReplicationID", this.pm.options.replicationId);
 });
 
-step("within {float} s INFO on the master lists exactly the slave under test", function (s: number) {
+step("within {duration} INFO on the master lists exactly the slave under test", function (s: number) {
   const n: SutNode = slave(this);
   return slavesWithin(this.clock, this.master, s, [`127.0.0.1:${n.port}`]);
 });

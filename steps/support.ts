@@ -24,11 +24,3 @@ export function step(pattern: string, fn: StepFn): void {
   Object.defineProperty(wrapped, "length", { value: fn.length }); // cucumber checks step arity
   defineStep(pattern, wrapped);
 }
-
-/** "127.0.0.1:40000" → { ip, port }. */
-export function ipPort(s: string): { ip: string; port: number } {
-  const i = s.lastIndexOf(":");
-  const port = Number(s.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port)) throw new Error(`expected ip:port, got "${s}"`);
-  return { ip: s.slice(0, i), port };
-}

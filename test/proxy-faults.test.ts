@@ -245,6 +245,14 @@ describe("fault validation", () => {
     ["bad direction", { kind: "drop", direction: "up" }],
     ["unknown type", { kind: "drop", direction: "toSlave", match: { type: 9 } }],
     ["unknown code", { kind: "drop", direction: "toSlave", match: { code: 4 } }],
+    [
+      "a type given as undefined (a misspelled name looked up)",
+      { kind: "drop", direction: "toSlave", match: { type: undefined } },
+    ],
+    [
+      "a code given as undefined",
+      { kind: "cut", direction: "toSlave", how: "fin", match: { code: undefined } },
+    ],
     ["bad cut", { kind: "cut", direction: "toSlave", how: "close" }],
     ["zero bandwidth", { kind: "bandwidth", direction: "toSlave", bytesPerSecond: 0 }],
     ["bad port", { kind: "refuse", port: "admin" }],

@@ -157,6 +157,9 @@ export function validateFault(f: Fault): void {
     case "cut":
       count(f.skip, "skip");
       count(f.times, "times");
+      // A key given as undefined (a lookup of a misspelled name) would match every frame.
+      for (const [k, v] of Object.entries(f.match ?? {}))
+        if (v === undefined) bad(`match.${k} is undefined: name a value or leave the key out`);
       if (f.match?.type !== undefined && MsgType[f.match.type] === undefined)
         bad(`unknown MsgType ${f.match.type}`);
       if (f.match?.code !== undefined && StatusCode[f.match.code] === undefined)

@@ -1,0 +1,51 @@
+/**
+ * The step vocabulary is closed (steps/parameters.ts): a feature with a misspelled message type,
+ * reply code, cut, connection label or duration does not run, it fails as undefined steps,
+ * instead of passing because a misspelled value matched nothing.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+
+const ROOT = path.resolve(__dirname, "..");
+
+test("a feature with misspelled parameters fails with every typo as an undefined step", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pika-typo-"));
+  const feature = path.join(dir, "typos.feature");
+  const typos = [
+    "the probe master receives no MetaSnyc",
+    "the proxy drops the first TrySnyc response",
+    "connection A receives a MetaSync reply kOK within 1 s",
+    "the proxy cuts the replication connection with FINN",
+    "connection a receives a MetaSync reply kOk within 1 s",
+    "within 20 sec INFO on the slave shows master_link_status:up",
+    "the TrySync reply on connection A is kSyncPointLager within 1 s",
+    "a probe slave announcing 127.0.0.1:forty",
+  ];
+  fs.writeFileSync(
+    feature,
+    `Feature: typos\n\n  Scenario: every step misspelled\n${typos.map((t, i) => `    ${i === 0 ? "Given" : "And"} ${t}\n`).join("")}`,
+  );
+  try {
+    const p = spawnSync(
+      process.execPath,
+      [
+        path.join(ROOT, "node_modules/@cucumber/cucumber/bin/cucumber.js"),
+        "--profile",
+        "report_test",
+        "--name",
+        "^every step misspelled$",
+        feature,
+      ],
+      { cwd: ROOT, encoding: "utf8", timeout: 60_000 },
+    );
+    assert.notEqual(p.status, 0, "the run must fail");
+    assert.match(p.stdout, /^1 scenario \(1 undefined\)$/m);
+    assert.match(p.stdout, new RegExp(`^${typos.length} steps \\(${typos.length} undefined\\)$`, "m"));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
