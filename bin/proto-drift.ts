@@ -1,0 +1,35 @@
+/**
+ * Compares the kit's wire schema (fixtures/proto/inner_message.proto) with the
+ * pika_inner_message.proto of real Pika builds, and prints every difference a frame would see
+ * (field numbers, types, labels, enum values). Exits 1 when there is one.
+ *
+ * usage: proto-drift <pika_inner_message.proto> [...]     e.g. ../shared/pika/*\/proto/pika_inner_message.proto
+ */
+import { schemaDrift, schemaOf } from "../harness/wire/drift";
+import { PROTO_FILE } from "../harness/wire/proto";
+
+function main(files: string[]): number {
+  if (!files.length) {
+    console.error("usage: proto-drift <pika_inner_message.proto> [...]");
+    return 2;
+  }
+  const kit = schemaOf(PROTO_FILE);
+  let status = 0;
+  for (const file of files) {
+    const drift = schemaDrift(kit, schemaOf(file));
+    console.log(
+      `${file}: ${drift.length ? `${drift.length} difference(s) from the kit's schema` : "the same as the kit's schema"}`,
+    );
+    for (const d of drift)
+      console.log(`  ${d.path}: kit ${d.kit ?? "(absent)"}, build ${d.theirs ?? "(absent)"}`);
+    if (drift.length) status = 1;
+  }
+  return status;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (err) {
+  console.error(`proto-drift: ${(err as Error).message}`);
+  process.exitCode = 2;
+}
