@@ -42,24 +42,32 @@ export class FrameConn {
     socket.once("close", () => this.onClose());
   }
 
+  /** Closed, or closing: nothing more is sent. */
   get closed(): boolean {
-    return this.socket.destroyed;
+    return this.socket.destroyed || this.socket.writableEnded;
   }
 
   /** Sends one frame with this body. */
   send(body: Uint8Array): void {
-    if (!this.socket.destroyed) this.socket.write(encodeFrame(body));
+    if (!this.closed) this.socket.write(encodeFrame(body));
   }
 
   /** Writes bytes as they are (malformed frames). */
   writeRaw(bytes: Uint8Array): void {
-    if (!this.socket.destroyed) this.socket.write(bytes);
+    if (!this.closed) this.socket.write(bytes);
   }
 
-  /** Graceful close (FIN). */
+  /**
+   * Graceful close: a FIN after every byte already written, then the socket is gone. A peer that
+   * never reads does not keep it open for more than 10 s.
+   */
   close(): void {
-    this.socket.end();
-    this.socket.destroy();
+    if (this.closed) return;
+    const stuck = setTimeout(() => this.socket.destroy(), 10_000).unref();
+    this.socket.end(() => {
+      clearTimeout(stuck);
+      this.socket.destroy();
+    });
   }
 
   /** Abortive close (RST). */

@@ -93,3 +93,29 @@ test("a length over the connection's limit closes it without delivering anything
     await p.dispose();
   }
 });
+
+test("close() delivers every byte written before it, then the FIN", async () => {
+  const clock = new VirtualClock(new Rng(2));
+  let received = 0;
+  let ended = false;
+  const listener = await Listener.open(clock, 0, (s) => {
+    s.on("data", (d: Buffer) => {
+      received += d.length;
+    });
+    s.on("end", () => {
+      ended = true;
+    });
+  });
+  const { port } = listener.server.address() as net.AddressInfo;
+  const conn = new FrameConn(await connect(clock, port), "client");
+  try {
+    const body = Buffer.alloc(1024 * 1024, 7);
+    for (let i = 0; i < 8; i++) conn.send(body);
+    conn.close();
+    assert.ok(conn.closed, "nothing more is sent once close() is called");
+    await clock.within(10, () => ended);
+    assert.equal(received, 8 * (4 + body.length), "every frame arrived before the FIN");
+  } finally {
+    await listener.close();
+  }
+});

@@ -1,17 +1,20 @@
 /**
  * The kit's Redis-protocol connection to a node's port P: ioredis with reconnection and the
- * offline queue off, authenticated when the node has a requirepass.
+ * offline queue off, authenticated when the node has a requirepass. Its socket is tracked by the
+ * scenario's clock, so a virtual clock knows when its bytes are in flight.
  */
+import type { Socket } from "node:net";
 import Redis from "ioredis";
+import type { Clock } from "../clock";
 import { LOOPBACK } from "../net";
 import { type Info, parseInfo } from "./info";
 
 export class Admin {
   private constructor(private readonly redis: Redis) {}
 
-  static async open(port: number, password?: string, host = LOOPBACK): Promise<Admin> {
+  static async open(port: number, password?: string, clock?: Clock): Promise<Admin> {
     const redis = new Redis({
-      host,
+      host: LOOPBACK,
       port,
       password: password || undefined,
       lazyConnect: true,
@@ -26,8 +29,11 @@ export class Admin {
       await redis.connect();
     } catch (err) {
       redis.disconnect();
-      throw new Error(`cannot reach ${host}:${port} over the Redis protocol: ${(err as Error).message}`);
+      throw new Error(`cannot reach ${LOOPBACK}:${port} over the Redis protocol: ${(err as Error).message}`);
     }
+    // ioredis's socket, once connected (its own property; not in its type declarations).
+    const stream = (redis as unknown as { stream?: Socket }).stream;
+    if (clock && stream) clock.track(stream);
     return new Admin(redis);
   }
 

@@ -17,7 +17,6 @@ import type { NodeOptions, SutNode, Target } from "./target";
 
 class ReferenceSutNode extends LoopbackNode implements SutNode {
   private node: ReferenceNode | undefined;
-  private admins: Admin[] = [];
 
   constructor(
     readonly name: string,
@@ -43,9 +42,7 @@ class ReferenceSutNode extends LoopbackNode implements SutNode {
 
   async admin(): Promise<Admin> {
     const pass = this.node?.conf.get("requirepass") ?? this.options.requirepass;
-    const a = await Admin.open(this.port, pass);
-    this.admins.push(a);
-    return a;
+    return Admin.open(this.port, pass, this.clock);
   }
 
   async restart(): Promise<void> {
@@ -54,8 +51,6 @@ class ReferenceSutNode extends LoopbackNode implements SutNode {
   }
 
   async kill(): Promise<void> {
-    for (const a of this.admins) a.close();
-    this.admins = [];
     await this.node?.stop();
     this.node = undefined;
   }
