@@ -2,6 +2,7 @@
  * Conformance failures read like h2spec: the rule, its normative sentence, Expected and Actual,
  * then the last frames of the scenario's trace.
  */
+import { BudgetExceeded, type Clock, type Condition } from "./clock";
 
 /** A failed expectation, raised by harness checks; the step layer adds the rule and the trace. */
 export class Mismatch extends Error {
@@ -48,6 +49,26 @@ export function conformanceMessage(
     ? `${scenarioId ?? rule.id} violates ${rule.id}: ${rule.sentence}`
     : `${scenarioId ?? "scenario"} failed`;
   return `${head}\n  Expected: ${m.expected}\n  Actual:   ${m.actual}\n  Last frames:\n${trace ? trace.replace(/^/gm, "    ") : "    (none)"}`;
+}
+
+/**
+ * Waits up to `seconds` on the scenario's clock for `condition` to hold and returns what it
+ * returned; past the budget, a Mismatch with `expected` and what `actual` says then. The one way
+ * a budget becomes a conformance failure.
+ */
+export async function expectWithin<T>(
+  clock: Clock,
+  seconds: number,
+  condition: Condition<T>,
+  expected: string,
+  actual: () => string,
+): Promise<T> {
+  try {
+    return await clock.within(seconds, condition, expected);
+  } catch (err) {
+    if (err instanceof BudgetExceeded) throw new Mismatch(expected, actual());
+    throw err;
+  }
 }
 
 /** Throws a Mismatch unless `ok`. */

@@ -3,8 +3,8 @@
  * throws a Mismatch with Expected/Actual when the system under test does not conform.
  */
 
-import { expect, Mismatch } from "./check";
-import { BudgetExceeded, type Clock } from "./clock";
+import { expect, expectWithin } from "./check";
+import type { Clock } from "./clock";
 import type { ProbeConnection } from "./probe/slave";
 import type { Info } from "./targets/info";
 import type { SutNode } from "./targets/target";
@@ -24,20 +24,19 @@ export async function slavesWithin(
 ): Promise<void> {
   const want = [...expected].sort().join(", ");
   let last: Info | undefined;
-  try {
-    await clock.within(seconds, async () => {
+  await expectWithin(
+    clock,
+    seconds,
+    async () => {
       last = await node.info("replication");
       return slaveList(last) === want && last.connectedSlaves === expected.length;
-    });
-  } catch (err) {
-    if (!(err instanceof BudgetExceeded)) throw err;
-    throw new Mismatch(
-      `within ${seconds} s INFO on ${node.name} lists ${expected.length} connected slave(s)${expected.length ? `: ${want}` : ""}`,
+    },
+    `within ${seconds} s INFO on ${node.name} lists ${expected.length} connected slave(s)${expected.length ? `: ${want}` : ""}`,
+    () =>
       last
         ? `connected_slaves:${last.connectedSlaves ?? "absent"}, slaves: ${slaveList(last) || "none"}`
         : "no INFO read",
-    );
-  }
+  );
 }
 
 /** During `seconds`, the connection stays open and receives no BinlogSync (no ping, no binlog). */
@@ -51,6 +50,12 @@ export async function noBinlogDuring(clock: Clock, c: ProbeConnection, seconds: 
   );
 }
 
+/** The longest gap, in seconds, in a window from `start` to `end` with events at `times` (ms). */
+export function longestGap(start: number, times: readonly number[], end: number): number {
+  const all = [start, ...times.filter((t) => t > start && t < end), end];
+  return Math.max(...all.slice(1).map((t, i) => (t - (all[i] ?? t)) / 1000));
+}
+
 /** During `seconds`, pings for `db` arrive on the connection with no gap over `maxGap` seconds. */
 export async function pingsDuring(
   clock: Clock,
@@ -61,14 +66,12 @@ export async function pingsDuring(
 ): Promise<void> {
   const start = clock.now();
   await clock.during(seconds);
-  const end = clock.now();
-  const times = [start, ...c.pings(db).filter((t) => t > start), end];
-  const gaps = times.slice(1).map((t, i) => (t - times[i]) / 1000);
-  const worst = Math.max(...gaps);
+  const pings = c.pings(db).filter((t) => t > start);
+  const worst = longestGap(start, pings, clock.now());
   expect(
     worst <= maxGap && !c.closed,
     `a ping for ${db} on connection ${c.label} at least every ${maxGap} s for ${seconds} s`,
-    `${times.length - 2} ping(s), longest gap ${worst.toFixed(2)} s${c.closed ? ", connection closed" : ""}`,
+    `${pings.length} ping(s), longest gap ${worst.toFixed(2)} s${c.closed ? ", connection closed" : ""}`,
   );
 }
 
@@ -81,19 +84,19 @@ export async function pingsStopWithin(
 ): Promise<void> {
   const start = clock.now();
   const quietMs = 5000;
-  try {
-    await clock.within(seconds + quietMs / 1000, () => {
+  await expectWithin(
+    clock,
+    seconds + quietMs / 1000,
+    () => {
       const last = Math.max(start, ...c.pings(db));
       return clock.now() - last >= quietMs && last - start <= seconds * 1000;
-    });
-  } catch (err) {
-    if (!(err instanceof BudgetExceeded)) throw err;
-    const ps = c.pings(db).filter((t) => t >= start);
-    throw new Mismatch(
-      `pings for ${db} on connection ${c.label} stop within ${seconds} s`,
-      `${ps.length} ping(s) in ${seconds + quietMs / 1000} s, the last ${((Math.max(start, ...ps) - start) / 1000).toFixed(1)} s after the start`,
-    );
-  }
+    },
+    `pings for ${db} on connection ${c.label} stop within ${seconds} s`,
+    () => {
+      const ps = c.pings(db).filter((t) => t >= start);
+      return `${ps.length} ping(s) in ${seconds + quietMs / 1000} s, the last ${((Math.max(start, ...ps) - start) / 1000).toFixed(1)} s after the start`;
+    },
+  );
 }
 
 /** Waits until INFO on the node has `key:value` (e.g. master_link_status:up). */
@@ -105,16 +108,14 @@ export async function infoShowsWithin(
   value: string,
 ): Promise<void> {
   let last: Info | undefined;
-  try {
-    await clock.within(seconds, async () => {
+  await expectWithin(
+    clock,
+    seconds,
+    async () => {
       last = await node.info("replication");
       return last.fields.get(key) === value;
-    });
-  } catch (err) {
-    if (!(err instanceof BudgetExceeded)) throw err;
-    throw new Mismatch(
-      `within ${seconds} s INFO on ${node.name} shows ${key}:${value}`,
-      `${key}:${last?.fields.get(key) ?? "(absent)"}`,
-    );
-  }
+    },
+    `within ${seconds} s INFO on ${node.name} shows ${key}:${value}`,
+    () => `${key}:${last?.fields.get(key) ?? "(absent)"}`,
+  );
 }

@@ -3,8 +3,9 @@
  * wire proxy, and what their recovery from a fault looks like on the wire.
  */
 
-import { Mismatch } from "./check";
-import { BudgetExceeded, type Clock } from "./clock";
+import { expect, expectWithin } from "./check";
+import type { Clock } from "./clock";
+import { longestGap } from "./observe";
 import type { WireProxy } from "./proxy";
 import { replyText } from "./targets/admin";
 import type { SutNode } from "./targets/target";
@@ -43,20 +44,21 @@ async function command(node: SutNode, trace: Trace, ...argv: string[]): Promise<
 /** Waits until every node's INFO shows master_link_status:up. */
 export async function linksUpWithin(clock: Clock, nodes: SutNode[], seconds: number): Promise<void> {
   const up = new Set<SutNode>();
-  try {
-    await clock.within(seconds, async () => {
+  await expectWithin(
+    clock,
+    seconds,
+    async () => {
       for (const n of nodes)
         if (!up.has(n) && (await n.info("replication")).masterLinkStatus === "up") up.add(n);
       return up.size === nodes.length;
-    });
-  } catch (err) {
-    if (!(err instanceof BudgetExceeded)) throw err;
-    const down = nodes.filter((n) => !up.has(n)).map((n) => n.name);
-    throw new Mismatch(
-      `within ${seconds} s INFO on ${nodes.length === 1 ? nodes[0].name : `all ${nodes.length} slaves`} shows master_link_status:up`,
-      `still down: ${down.join(", ")}`,
-    );
-  }
+    },
+    `within ${seconds} s INFO on ${nodes.length === 1 ? nodes[0]?.name : `all ${nodes.length} slaves`} shows master_link_status:up`,
+    () =>
+      `still down: ${nodes
+        .filter((n) => !up.has(n))
+        .map((n) => n.name)
+        .join(", ")}`,
+  );
 }
 
 /**
@@ -91,6 +93,24 @@ export function pingsForwarded(proxy: WireProxy, since: number): number[] {
     .framesOf("toSlave")
     .filter((f) => f.at >= since && !f.discarded && f.msg && isPing(f.msg as InnerResponse))
     .map((f) => f.at);
+}
+
+/** During `seconds`, pings reach the slave through the proxy with no gap over `maxGap` seconds. */
+export async function pingsForwardedDuring(
+  clock: Clock,
+  proxy: WireProxy,
+  seconds: number,
+  maxGap: number,
+): Promise<void> {
+  const start = clock.now();
+  await clock.during(seconds);
+  const pings = pingsForwarded(proxy, start);
+  const worst = longestGap(start, pings, clock.now());
+  expect(
+    worst <= maxGap,
+    `pings reach the slave at least every ${maxGap} s for ${seconds} s`,
+    `${pings.length} ping(s), longest gap ${worst.toFixed(1)} s`,
+  );
 }
 
 export interface Recovery {

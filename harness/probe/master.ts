@@ -5,8 +5,8 @@
  * the scenario's trace.
  */
 import type { Socket } from "node:net";
-import { expect, Mismatch } from "../check";
-import { BudgetExceeded, type Clock, type TimerHandle } from "../clock";
+import { expect, expectWithin } from "../check";
+import type { Clock, TimerHandle } from "../clock";
 import { FrameConn } from "../conn";
 import { Listener, REPL_SHIFT } from "../net";
 import type { Trace } from "../trace/trace";
@@ -271,15 +271,13 @@ export class ProbeMaster {
     mark: ProbeMasterMark,
     context = "",
   ): Promise<void> {
-    try {
-      await this.clock.within(seconds, () => this.received(type, mark).length >= n);
-    } catch (err) {
-      if (!(err instanceof BudgetExceeded)) throw err;
-      throw new Mismatch(
-        `${n} ${MsgType[type]} at the probe master within ${seconds} s`,
-        `${this.received(type, mark).length} received${context}`,
-      );
-    }
+    await expectWithin(
+      this.clock,
+      seconds,
+      () => this.received(type, mark).length >= n,
+      `${n} ${MsgType[type]} at the probe master within ${seconds} s`,
+      () => `${this.received(type, mark).length} received${context}`,
+    );
   }
 
   /**
@@ -297,15 +295,13 @@ export class ProbeMaster {
     const got = () =>
       this.received(type, mark).map((r) => (type === MsgType.kTrySync ? r.msg?.trySync : r.msg?.dbSync));
     const dbsGot = () => got().map((x) => x?.slot.dbName);
-    try {
-      await this.clock.within(seconds, () => dbs.every((db) => dbsGot().includes(db)));
-    } catch (err) {
-      if (!(err instanceof BudgetExceeded)) throw err;
-      throw new Mismatch(
-        `${name} for ${dbs.join(", ")} within ${seconds} s`,
-        `received for: ${dbsGot().join(", ") || "none"}`,
-      );
-    }
+    await expectWithin(
+      this.clock,
+      seconds,
+      () => dbs.every((db) => dbsGot().includes(db)),
+      `${name} for ${dbs.join(", ")} within ${seconds} s`,
+      () => `received for: ${dbsGot().join(", ") || "none"}`,
+    );
     const announced = this.received(MsgType.kMetaSync).at(-1)?.msg?.metaSync?.node;
     const where = (x: ReturnType<typeof got>[number]) =>
       `${x?.node.ip}:${x?.node.port} at ${x?.binlogOffset.filenum}:${x?.binlogOffset.offset}`;

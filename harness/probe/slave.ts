@@ -4,8 +4,8 @@
  * writes both directions to the scenario's trace. It answers pings only when told to.
  */
 
-import { Mismatch } from "../check";
-import type { BudgetExceeded, Clock } from "../clock";
+import { expectWithin, Mismatch } from "../check";
+import type { Clock } from "../clock";
 import { FrameConn } from "../conn";
 import { connect } from "../net";
 import type { Trace } from "../trace/trace";
@@ -160,19 +160,13 @@ export class ProbeConnection {
 
   /** Waits for the n-th (1-based) response of `type` on this connection. */
   async reply(type: MsgType, seconds: number, n = 1): Promise<InnerResponse> {
-    try {
-      return await this.probe.clock.within(
-        seconds,
-        () => this.responses(type)[n - 1],
-        `reply ${n} of ${MsgType[type]}`,
-      );
-    } catch (err) {
-      if ((err as BudgetExceeded).name !== "BudgetExceeded") throw err;
-      throw new Mismatch(
-        `${n === 1 ? "a" : `a ${n}th`} ${MsgType[type]} reply on connection ${this.label} within ${seconds} s`,
-        this.describe(),
-      );
-    }
+    return expectWithin(
+      this.probe.clock,
+      seconds,
+      () => this.responses(type)[n - 1],
+      `${n === 1 ? "a" : `a ${n}th`} ${MsgType[type]} reply on connection ${this.label} within ${seconds} s`,
+      () => this.describe(),
+    );
   }
 
   /**
@@ -180,15 +174,13 @@ export class ProbeConnection {
    * Returns the reply, or undefined when the connection closed without it.
    */
   async replyOrClose(type: MsgType, seconds: number, n = 1): Promise<InnerResponse | undefined> {
-    try {
-      await this.probe.clock.within(seconds, () => this.responses(type).length >= n || this.closed);
-    } catch (err) {
-      if ((err as BudgetExceeded).name !== "BudgetExceeded") throw err;
-      throw new Mismatch(
-        `a ${MsgType[type]} reply on connection ${this.label}, or its close, within ${seconds} s`,
-        this.describe(),
-      );
-    }
+    await expectWithin(
+      this.probe.clock,
+      seconds,
+      () => this.responses(type).length >= n || this.closed,
+      `a ${MsgType[type]} reply on connection ${this.label}, or its close, within ${seconds} s`,
+      () => this.describe(),
+    );
     return this.responses(type)[n - 1];
   }
 
@@ -199,15 +191,13 @@ export class ProbeConnection {
 
   /** Waits until the master has closed this connection. */
   async closedWithin(seconds: number): Promise<void> {
-    try {
-      await this.probe.clock.within(seconds, () => this.closed, `close of ${this.label}`);
-    } catch (err) {
-      if ((err as BudgetExceeded).name !== "BudgetExceeded") throw err;
-      throw new Mismatch(
-        `the master closes connection ${this.label} within ${seconds} s`,
-        `still open; received: ${this.describe()}`,
-      );
-    }
+    await expectWithin(
+      this.probe.clock,
+      seconds,
+      () => this.closed,
+      `the master closes connection ${this.label} within ${seconds} s`,
+      () => `still open; received: ${this.describe()}`,
+    );
   }
 }
 
