@@ -40,7 +40,7 @@ module.exports = {
   // see README "Targets"): each writes its own JUnit file for the run summary.
   // As DEFAULT_PARALLEL in harness/targets/select.ts (test/targets.test.ts checks they agree).
   binary: realTarget("binary", 16),
-  container: realTarget("container", 16),
+  container: realTarget("container", 8),
   // One set of running nodes: scenarios must not share them at the same time.
   external: realTarget("external", 0),
   // No file outputs: test/report.test.ts passes its own --format html:<temp dir>/report.html.

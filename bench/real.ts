@@ -11,12 +11,11 @@
  *
  * Reports go to reports/bench-real/<pass>/; each pass's verdicts.json is what is compared.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { runCliProcess } from "../bin/runner";
 import { type VerdictFile, verdictChanges } from "../harness/report/outcome";
-import { kitPath } from "../harness/root";
 
 const WORKERS = [16, 12, 20, 16, 12];
 
@@ -43,38 +42,14 @@ function main(argv: string[]): number {
   const root = path.resolve(values["report-dir"] as string);
   fs.rmSync(root, { recursive: true, force: true });
   const pass = (label: string, env: Record<string, string>, args: string[]): VerdictFile => {
-    const dir = path.join(root, label);
     const started = Date.now();
-    const p = spawnSync(
-      process.execPath,
-      [
-        kitPath("bin", "pika-conformance.js"),
-        "--target",
-        "binary",
-        "--pika-bin",
-        bin,
-        "--quiet",
-        "--report-dir",
-        dir,
-        ...args,
-        ...extra,
-      ],
-      {
-        env: { ...process.env, PIKA_DESTRUCTIVE: "1", ...env },
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "inherit"],
-      },
+    const r = runCliProcess(
+      ["--target", "binary", "--pika-bin", bin, ...args, ...extra],
+      { PIKA_DESTRUCTIVE: "1", ...env },
+      path.join(root, label),
     );
-    const file = path.join(dir, "verdicts.json");
-    if (!fs.existsSync(file))
-      throw new Error(
-        `pass ${label} wrote no verdicts (exit ${p.status}):\n${p.stdout.split("\n").slice(-20).join("\n")}`,
-      );
-    const v = JSON.parse(fs.readFileSync(file, "utf8")) as VerdictFile;
-    console.log(
-      `${label}: ${p.stdout.trim().split("\n").at(-1)} in ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${p.status})`,
-    );
-    return v;
+    console.log(`${label}: ${r.last} in ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${r.status})`);
+    return r.verdicts;
   };
   const lines: string[] = [];
   if (!values["skip-full"]) {

@@ -12,13 +12,12 @@
  * reference's pika-4.0 profile identical to a real Pika 4.0.1 that way. Default columns: the
  * reference, and the reference's pika-4.0 profile judged by the 4.0.1 ledger.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { type Column, columnDifferences, matrixHtml, matrixMarkdown } from "../harness/report/matrix";
 import type { VerdictFile } from "../harness/report/outcome";
-import { kitPath } from "../harness/root";
+import { runCliProcess } from "./runner";
 
 const DEFAULT_COLUMNS = [
   "reference",
@@ -54,18 +53,9 @@ function readVerdicts(file: string, label: string): Column {
 /** One CLI run for a column; its reports go to <out>/columns/<label>/. */
 function runColumn(label: string, env: Record<string, string>, out: string, strict: boolean): Column {
   const dir = path.join(out, "columns", label.replace(/[^A-Za-z0-9.-]+/g, "_"));
-  const p = spawnSync(
-    process.execPath,
-    [kitPath("bin", "pika-conformance.js"), "--quiet", "--report-dir", dir, ...(strict ? ["--strict"] : [])],
-    { env: { ...process.env, PIKA_REFERENCE_VARIANT: undefined, ...env }, encoding: "utf8" },
-  );
-  const file = path.join(dir, "verdicts.json");
-  if (!fs.existsSync(file))
-    throw new Error(
-      `column "${label}" did not run (exit ${p.status}): ${p.stderr.trim() || p.stdout.trim()}`,
-    );
-  console.log(p.stdout.trim().split("\n").at(-1));
-  return readVerdicts(file, label);
+  const r = runCliProcess(strict ? ["--strict"] : [], { PIKA_REFERENCE_VARIANT: undefined, ...env }, dir);
+  console.log(r.last);
+  return { label, judged: r.verdicts.scenarios };
 }
 
 export async function main(argv: string[]): Promise<number> {

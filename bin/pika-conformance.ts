@@ -44,7 +44,8 @@ Run:
   --repeat N             run N times with fresh seeds (hunting flakes)
   --seed N               fix the seed of every scenario                (PIKA_SEED)
   --parallel N           N worker processes; 1 runs in this process (default: 16 on the
-                         binary and container targets, 1 on the reference and external)
+                         binary target, 8 on containers, 1 on the reference, and one per
+                         set of running nodes on external)
   --report-dir DIR       where reports go (default: reports)
   --quiet                no line per scenario
   -h, --help             this text

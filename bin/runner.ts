@@ -3,10 +3,13 @@
  * scenario. Used by the CLI, the mutation run and the matrix. Support code is loaded once per
  * process and reused across runs.
  */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { type IRunEnvironment, loadConfiguration, loadSupport, runCucumber } from "@cucumber/cucumber/api";
 import { type Envelope, TimeConversion } from "@cucumber/messages";
-import type { ScenarioError, ScenarioResult, Status } from "../harness/report/outcome";
-import { KIT_ROOT } from "../harness/root";
+import type { ScenarioError, ScenarioResult, Status, VerdictFile } from "../harness/report/outcome";
+import { KIT_ROOT, kitPath } from "../harness/root";
 
 export interface SuiteOptions {
   /** A cucumber tag expression selecting scenarios. */
@@ -117,4 +120,28 @@ export async function runSuite(
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
   }
+}
+
+/**
+ * Runs the pika-conformance CLI in a process of its own (a clean cucumber each time) with
+ * `--quiet --report-dir dir`, and returns the verdicts.json it wrote and its last output line.
+ */
+export function runCliProcess(
+  args: string[],
+  env: Record<string, string | undefined>,
+  dir: string,
+): { verdicts: VerdictFile; last: string; status: number | null } {
+  const p = spawnSync(
+    process.execPath,
+    [kitPath("bin", "pika-conformance.js"), "--quiet", "--report-dir", dir, ...args],
+    { env: { ...process.env, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
+  process.stderr.write(p.stderr);
+  const file = path.join(dir, "verdicts.json");
+  const last = p.stdout.trim().split("\n").at(-1) ?? "";
+  if (!fs.existsSync(file))
+    throw new Error(
+      `the run in ${dir} wrote no verdicts (exit ${p.status}): ${p.stderr.trim().split("\n").at(-1) ?? last}`,
+    );
+  return { verdicts: JSON.parse(fs.readFileSync(file, "utf8")) as VerdictFile, last, status: p.status };
 }

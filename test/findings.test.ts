@@ -1,8 +1,10 @@
 /** Findings pages from real runs (harness/report/findings.ts). */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "node:test";
 import { collectFindings, findingPage, findingsIndex, ruleOf } from "../harness/report/findings";
-import type { Deviation } from "../harness/report/ledger";
+import { type Deviation, loadLedger } from "../harness/report/ledger";
 import type { VerdictFile } from "../harness/report/outcome";
 import type { TraceEvent } from "../harness/trace/trace";
 
@@ -25,6 +27,14 @@ const run = (sha: string | undefined, ledger: string): VerdictFile => ({
       error: { type: "ConformanceError", message },
     },
     { id: "MS-REG-01", name: "First MetaSync", verdict: "pass", seconds: 1, seed: null },
+    {
+      id: "SY-ANS-01",
+      name: "DBSync for an unknown database",
+      verdict: "expected-fail",
+      seconds: 1,
+      seed: null,
+      died: "a node of the system under test died during the scenario: master (port 10031) died: killed by SIGSEGV",
+    },
   ],
 });
 const events: TraceEvent[] = [
@@ -64,7 +74,10 @@ test("only expected and SHOULD failures of builds with a git sha are findings, o
   );
   assert.deepEqual(
     findings.map((f) => [f.id, f.sightings.map((s) => s.ledger)]),
-    [["MS-DUP-01", ["4.0.1", "unstable-218b68bb"]]],
+    [
+      ["MS-DUP-01", ["4.0.1", "unstable-218b68bb"]],
+      ["SY-ANS-01", ["4.0.1", "unstable-218b68bb"]],
+    ],
   );
 });
 
@@ -84,4 +97,25 @@ test("a finding's page has the rule, the builds, Expected/Actual, the frames and
     /\| \[MS-DUP-01\]\(MS-DUP-01\.md\) \| The same MetaSync again \| assertion \| 4\.0\.1 \|/,
   );
   assert.equal(ruleOf("no rule here"), "(no conformance assertion: see the failure below)");
+  const crash = collectFindings([{ verdicts: run(SHA, "4.0.1"), trace: () => events }], () => dev)[1];
+  assert.ok(crash);
+  assert.match(
+    findingPage(crash),
+    /\*\*Then\*\* a node of the system under test died[^\n]*killed by SIGSEGV/,
+  );
+});
+
+test("every ledger entry verified on a build at hand has its findings page, naming that build", () => {
+  const dir = path.join(__dirname, "..", "docs", "findings");
+  for (const name of ["4.0.1", "unstable-218b68bb"])
+    for (const d of loadLedger(name).deviations.values()) {
+      if (!d.verified) continue;
+      const page = path.join(dir, `${d.id}.md`);
+      assert.ok(fs.existsSync(page), `${d.id} is verified on ${name} but has no docs/findings/${d.id}.md`);
+      assert.match(
+        fs.readFileSync(page, "utf8"),
+        new RegExp(`git sha ${d.verified}`),
+        `${d.id}.md names ${name}'s build`,
+      );
+    }
 });

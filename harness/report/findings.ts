@@ -14,6 +14,7 @@ export interface Sighting {
   build: VerdictFile["build"];
   ledger: string | null;
   message: string;
+  died?: string;
   events: readonly TraceEvent[];
 }
 
@@ -44,6 +45,7 @@ export function collectFindings(
         build: verdicts.build,
         ledger: verdicts.ledger,
         message: s.error?.message ?? "",
+        died: s.died,
         events: trace(s.id),
       });
       byId.set(s.id, f);
@@ -85,6 +87,7 @@ export function findingPage(f: Finding): string {
     "",
     fence(failure),
     "",
+    ...(first?.died ? [`**Then** ${first.died}`, ""] : []),
     "## The frames on the wire",
     "",
     fence(first ? traceText(first.events) || "(no frames recorded)" : "(no trace)"),

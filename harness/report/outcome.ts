@@ -143,7 +143,14 @@ export interface VerdictFile {
     /** Why it failed: the first error, and the ledger's or the kit's note. */
     error?: ScenarioError;
     note?: string;
+    /** When a node of the system under test died: which, and how (the first lines of its report). */
+    died?: string;
   }[];
+}
+
+function diedOf(r: ScenarioResult): { died?: string } {
+  const e = r.errors?.find((x) => x.type === "NodeDiedError");
+  return e ? { died: e.message.split("\n").slice(0, 2).join(" ") } : {};
 }
 
 export function verdictFile(o: Outcome, meta: Omit<VerdictFile, "scenarios">): VerdictFile {
@@ -157,6 +164,7 @@ export function verdictFile(o: Outcome, meta: Omit<VerdictFile, "scenarios">): V
       seed: j.seed ?? null,
       ...(j.error ? { error: j.error } : {}),
       ...(j.note ? { note: j.note } : {}),
+      ...diedOf(j),
     })),
   };
 }
