@@ -49,9 +49,15 @@ const WALL_LIMIT_S = 60;
 let traces = new TraceWriter(traceDir());
 
 BeforeAll(async () => {
-  settings = loadSettings();
-  realTarget = settings.kind !== "reference";
-  runSkip = await prepareRun(settings);
+  try {
+    settings = loadSettings();
+    realTarget = settings.kind !== "reference";
+    runSkip = await prepareRun(settings);
+  } catch (err) {
+    // cucumber reports a failing BeforeAll by its location only: print the paragraph first.
+    console.error(`\n*** pika-conformance: ${(err as Error).message}\n`);
+    throw err;
+  }
   if (runSkip) console.error(`\n*** pika-conformance: every scenario is ${runSkip}\n`);
 });
 

@@ -25,7 +25,13 @@ import {
   renderPikaConf,
 } from "../harness/targets/pikaconf";
 import { clearLeftovers, makeRunDir, probeOnce } from "../harness/targets/process";
-import { ConfigError, DEFAULT_PARALLEL, loadSettings, settingsSkip } from "../harness/targets/select";
+import {
+  ConfigError,
+  DEFAULT_PARALLEL,
+  loadSettings,
+  prepareRun,
+  settingsSkip,
+} from "../harness/targets/select";
 import type { SutNode } from "../harness/targets/target";
 
 const ROOT = path.join(__dirname, "..");
@@ -406,5 +412,24 @@ describe("binary target on bin/pika-reference-server", () => {
       await t[Symbol.asyncDispose]();
     }
     assert.ok(Date.now() - start < 5000);
+  });
+});
+
+describe("the run's first node identifies the build", () => {
+  test("a build is what it reports; a PIKA_VERSION that does not describe it is one paragraph", async () => {
+    const s = loadSettings({ PIKA_TARGET: "binary", PIKA_BIN: SERVER });
+    assert.equal(await prepareRun(s, () => {}), undefined);
+    assert.deepEqual(s.build, { version: REFERENCE_VERSION });
+    assert.equal(s.version, REFERENCE_VERSION, "nodes get the keys of the version the build reports");
+    const wrong = loadSettings({ PIKA_TARGET: "binary", PIKA_BIN: SERVER, PIKA_VERSION: "4.0.1" });
+    await assert.rejects(
+      prepareRun(wrong, () => {}),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        /^PIKA_VERSION=4\.0\.1 does not describe the build under test \(pika_version reference-0\.1\.0, no git sha\): the 4\.0\.1 ledger is for the builds with git sha 23d9bf6f/.test(
+          e.message,
+        ) &&
+        /Set PIKA_VERSION=reference-0\.1\.0, or leave it unset/.test(e.message),
+    );
   });
 });

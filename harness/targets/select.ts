@@ -23,7 +23,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { behaviourOf } from "../reference/behaviour";
 import { REFERENCE_VERSION } from "../reference/node";
-import { type Build, describeBuild, versionMismatch } from "../report/ledger";
+import { type Build, describeBuild, loadLedgers, versionMismatch } from "../report/ledger";
 import type { ExternalNode } from "./external";
 import { checkBuild, identify, parseBuildSetting } from "./identity";
 import { clearLeftovers, waitReady } from "./process";
@@ -290,6 +290,11 @@ export async function createTarget(seed: number, s: Settings = loadSettings()): 
   }
 }
 
+/** The ledger name of a build whose git sha a ledger lists (v4.0.1's build is "4.0.1", though it reports 4.0.0). */
+function knownAs(build: Build): string | undefined {
+  return build.sha ? loadLedgers().find((l) => l.builds.includes(build.sha as string))?.name : undefined;
+}
+
 /** The build the reference target is: its variant's version string, and no git sha. */
 export function referenceBuild(s: Settings): Build {
   return { version: behaviourOf(s.variant).pikaVersion ?? REFERENCE_VERSION };
@@ -329,7 +334,9 @@ export async function prepareRun(
     if (gone.length) log(`pika-conformance: removed containers an earlier run left: ${gone.join(", ")}`);
   }
   // One node, started and identified as a scenario would start it, then stopped.
-  const target = await createTarget(1, s);
+  // Every key (a Pika ignores keys it does not know), whatever PIKA_VERSION says: a wrong
+  // PIKA_VERSION gets its own paragraph below, not a node that aborts on a missing key.
+  const target = await createTarget(1, { ...s, version: undefined });
   let build: Build | undefined;
   try {
     const names = s.kind === "external" ? [...s.external.keys()] : ["preflight"];
@@ -368,7 +375,7 @@ export async function prepareRun(
   if (mismatch)
     throw new ConfigError(
       `PIKA_VERSION=${s.requested} does not describe the build under test (${describeBuild(build)}): ${mismatch}. ` +
-        `Set PIKA_VERSION=${build.version}, or leave it unset: the kit identifies the build by what it reports.`,
+        `Set PIKA_VERSION=${knownAs(build) ?? build.version}, or leave it unset: the kit identifies the build by what it reports.`,
     );
   s.build = build;
   s.version = build.version;
