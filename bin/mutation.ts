@@ -8,13 +8,11 @@
  */
 import * as fs from "node:fs";
 import { VARIANTS } from "../harness/reference/behaviour";
+import { type JunitCase, junitXml } from "../harness/report/junit";
 import { kitPath } from "../harness/root";
 import { runSuite } from "./runner";
 
 const SILENT = kitPath("bin", "silent-formatter.js");
-
-const esc = (s: string) =>
-  s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c] ?? c);
 
 export async function main(argv: string[]): Promise<number> {
   const j = argv.indexOf("--junit");
@@ -38,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   console.log(`baseline: the conformant reference passes all ${baseline.results.length} scenarios\n`);
   const chosen = names.length ? names : Object.keys(VARIANTS);
   let killed = 0;
-  const cases: string[] = [];
+  const cases: JunitCase[] = [];
   for (const name of chosen) {
     const { results } = await runSuite({ formats: [SILENT], env: { PIKA_REFERENCE_VARIANT: name } });
     const failed = results.filter((r) => r.status === "failed");
@@ -52,16 +50,20 @@ export async function main(argv: string[]): Promise<number> {
       console.log(
         `         harness error in ${e.id ?? e.name} (does not count): ${e.error?.type}: ${e.error?.message.split("\n")[0]}`,
       );
-    const body = killers.length
-      ? ""
-      : `<failure message="survived">${esc(`no scenario kills ${name}: ${VARIANTS[name].description}`)}</failure>`;
-    cases.push(`  <testcase classname="mutation" name="${esc(name)}">${body}</testcase>`);
+    cases.push({
+      classname: "mutation",
+      name,
+      ...(killers.length
+        ? {}
+        : {
+            failure: {
+              message: "survived",
+              text: `no scenario kills ${name}: ${VARIANTS[name].description}`,
+            },
+          }),
+    });
   }
-  if (junit)
-    fs.writeFileSync(
-      junit,
-      `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="mutation" tests="${chosen.length}" failures="${chosen.length - killed}">\n${cases.join("\n")}\n</testsuite>\n`,
-    );
+  if (junit) fs.writeFileSync(junit, junitXml("mutation", cases));
   const score = (100 * killed) / chosen.length;
   console.log(`\nmutation score: ${killed}/${chosen.length} variants killed (${score.toFixed(0)}%)`);
   console.log(`${killed} passed, ${chosen.length - killed} failed`);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { verdictJunit } from "../harness/report/junit";
+import { junitXml, verdictJunit, xmlEscape } from "../harness/report/junit";
 import {
   type Build,
   chooseLedger,
@@ -236,4 +236,16 @@ test("verdictChanges names every scenario whose verdict differs between runs", (
     { id: "PR-STORM-02", verdicts: ["expected-fail", "stale", "expected-fail"] },
   ]);
   assert.deepEqual(verdictChanges([a, a]), []);
+});
+
+test("JUnit text carries no character XML 1.0 forbids, whatever a system under test replied", () => {
+  assert.equal(xmlEscape('a\u0000b\u0001<c>&"d\u001b[31m'), "a\ufffdb\ufffd&lt;c&gt;&amp;&quot;d\ufffd[31m");
+  const xml = junitXml("s", [
+    { classname: "x", name: "n", failure: { message: "m\u0000", text: "reply \u0001" } },
+  ]);
+  assert.ok(
+    [...xml].every((ch) => ch >= " " || ch === "\n"),
+    "no control character but the newline",
+  );
+  assert.match(xml, /tests="1" failures="1" skipped="0"/);
 });
