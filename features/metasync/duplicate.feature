@@ -33,11 +33,14 @@ Feature: A repeated MetaSync from a registered slave is idempotent
 
     @MS-DUP-03 @must @master
     Scenario: The same ip:port after the old connection closed
+      The master has seen the close before the new MetaSync comes (a MetaSync that overtakes it
+      is the case of MS-DUP-02, where the old connection is still open).
       Given a master under test
       And a probe slave announcing 127.0.0.1:40000
       And the probe slave is registered on connection A
       When the probe slave closes connection A
-      And the probe slave sends MetaSync on connection B
+      Then within 5 s INFO on the master lists 0 connected slaves
+      When the probe slave sends MetaSync on connection B
       Then connection B receives a MetaSync reply kOk within 1 s
       And within 1 s INFO on the master lists exactly the slaves 127.0.0.1:40000
 
