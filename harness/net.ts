@@ -80,6 +80,24 @@ function portFree(port: number): Promise<boolean> {
 const FIRST_PORT = 10_000;
 const LAST_PORT = 12_000;
 
+/**
+ * The node ports of Pika's own CI (tests/integration and tests/unit start nodes on 9221, 9231,
+ * 9241, 9251 and 9261-9281), with their +2000 and +10001: a kit run on the same host as Pika's
+ * tests never takes one of them. In [10000, 12000) that leaves out P = 11221, 11231, 11241, 11251
+ * and 11261-11281.
+ */
+export const PIKA_CI_PORTS: readonly number[] = [
+  9221,
+  9231,
+  9241,
+  9251,
+  ...Array.from({ length: 21 }, (_, i) => 9261 + i),
+];
+const RESERVED = new Set(PIKA_CI_PORTS.flatMap((p) => [p, p + REPL_SHIFT, p + RSYNC_SHIFT]));
+/** True when P, P+2000 or P+10001 is one of Pika's CI ports. */
+export const reservedForPikaCi = (p: number) =>
+  [p, p + REPL_SHIFT, p + RSYNC_SHIFT].some((q) => RESERVED.has(q));
+
 /** Where every kit process on this machine records the node ports it holds. */
 export const CLAIM_DIR = path.join(os.tmpdir(), "pika-conformance-ports");
 
@@ -134,8 +152,8 @@ export function releasePort(port: number, dir = CLAIM_DIR, me = ownerId()): void
 }
 
 /**
- * Hands out node ports P such that P, P+2000 and P+10001 are free and below the ephemeral range,
- * and claimed for this process on this machine: two runs at once (or the parallel workers of
+ * Hands out node ports P such that P, P+2000 and P+10001 are free, below the ephemeral range and
+ * none of Pika's CI ports, and claimed for this process on this machine: two runs at once (or the parallel workers of
  * one) never get the same P, whatever --parallel is. A port stays claimed until it is released
  * (a scenario's target releases its ports when it is disposed) or the process exits.
  */
@@ -162,7 +180,7 @@ export class PortAllocator {
     for (let tried = 0; tried < LAST_PORT - FIRST_PORT; tried++) {
       const p = this.next++;
       if (this.next >= LAST_PORT) this.next = FIRST_PORT; // round robin: a port just released waits its turn
-      if (this.held.has(p) || !claimPort(p, this.dir, this.me)) continue;
+      if (reservedForPikaCi(p) || this.held.has(p) || !claimPort(p, this.dir, this.me)) continue;
       if ((await portFree(p)) && (await portFree(p + REPL_SHIFT)) && (await portFree(p + RSYNC_SHIFT))) {
         this.held.add(p);
         return p;

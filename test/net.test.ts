@@ -8,7 +8,15 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { claimPort, LOOPBACK, PortAllocator, REPL_SHIFT, RSYNC_SHIFT, releasePort } from "../harness/net";
+import {
+  claimPort,
+  LOOPBACK,
+  PIKA_CI_PORTS,
+  PortAllocator,
+  REPL_SHIFT,
+  RSYNC_SHIFT,
+  releasePort,
+} from "../harness/net";
 import { ownerId } from "../harness/owner";
 
 const EPHEMERAL_START = 32768;
@@ -97,6 +105,23 @@ describe("PortAllocator", () => {
       }
     });
   }
+
+  test("never hands out a P whose P, P+2000 or P+10001 is one of Pika's CI ports", async () => {
+    const a = new PortAllocator(tmpClaims(), 11_260);
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push(await a.allocate());
+    for (const p of got)
+      for (const q of [p, p + REPL_SHIFT, p + RSYNC_SHIFT])
+        assert.ok(
+          !PIKA_CI_PORTS.some((c) => [c, c + REPL_SHIFT, c + RSYNC_SHIFT].includes(q)),
+          `${q} of P=${p}`,
+        );
+    assert.deepEqual(
+      got.slice(1),
+      [11_282, 11_283],
+      `after 11260, 11261-11281 are skipped: ${got.join(", ")}`,
+    );
+  });
 
   test("wraps around the node range", async () => {
     const a = new PortAllocator(tmpClaims(), 11_998);
