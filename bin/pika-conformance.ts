@@ -11,11 +11,19 @@ import { parseArgs } from "node:util";
 import { parse as parseTags } from "@cucumber/tag-expressions";
 import { verdictJunit } from "../harness/report/junit";
 import { type Build, chooseLedger, type Ledger } from "../harness/report/ledger";
-import { closingLine, outcome, report, type ScenarioResult, verdictFile } from "../harness/report/outcome";
+import {
+  closingLine,
+  judge,
+  outcome,
+  report,
+  type ScenarioResult,
+  type Verdict,
+  verdictFile,
+} from "../harness/report/outcome";
 import { kitPath } from "../harness/root";
 import { buildSetting, parseBuildSetting } from "../harness/targets/identity";
 import { ConfigError, DEFAULT_PARALLEL, loadSettings, prepareRun } from "../harness/targets/select";
-import { loadScenarios, tagsForIds } from "./features";
+import { loadScenarios, type ScenarioInfo, tagsForIds } from "./features";
 import { runSuite } from "./runner";
 
 const USAGE = `usage: pika-conformance [options]
@@ -114,9 +122,13 @@ function environment(o: Options): Record<string, string | undefined> {
   return env;
 }
 
-function list(o: Options): void {
+function selected(o: Options): ScenarioInfo[] {
   const expr = parseTags(selection(o));
-  const chosen = loadScenarios().filter((s) => expr.evaluate(s.tags));
+  return loadScenarios().filter((s) => expr.evaluate(s.tags));
+}
+
+function list(o: Options): void {
+  const chosen = selected(o);
   for (const s of chosen)
     console.log(
       `${(s.id ?? "-").padEnd(12)} ${(s.level ?? "-").padEnd(6)} ${(s.role ?? "-").padEnd(6)} ${s.name}`,
@@ -124,7 +136,15 @@ function list(o: Options): void {
   console.log(`${chosen.length} scenario(s)`);
 }
 
-const mark: Record<ScenarioResult["status"], string> = { passed: "ok  ", failed: "FAIL", skipped: "skip" };
+/** The per-scenario line shows the ledger's verdict, as the closing lines and the JUnit file do. */
+const mark: Record<Verdict, string> = {
+  pass: "ok",
+  "expected-fail": "xfail",
+  "non-strict": "SHOULD",
+  stale: "STALE",
+  fail: "FAIL",
+  skipped: "skip",
+};
 
 /**
  * Identifies the build under test (the reference's variant, or a first node of a real target,
@@ -160,7 +180,10 @@ async function identifyAndChoose(
 async function run(o: Options): Promise<number> {
   const env = environment(o);
   const began = Date.now();
-  const { ledger, workers } = await identifyAndChoose(o, env);
+  const chosen = await identifyAndChoose(o, env);
+  const { ledger } = chosen;
+  // No more workers than scenarios: each worker costs a process start.
+  const workers = Math.max(1, Math.min(chosen.workers, selected(o).length));
   const dir = path.resolve(o["report-dir"] ?? "reports");
   fs.mkdirSync(dir, { recursive: true });
   // Traces, diagrams and recovery figures of this run go with its reports, and only this run's.
@@ -184,9 +207,10 @@ async function run(o: Options): Promise<number> {
       ],
       onScenario: (r, done, total) => {
         if (o.quiet) return;
-        const seed = r.status === "failed" && r.seed ? `  (PIKA_SEED=${r.seed})` : "";
+        const j = judge(r, ledger, o.strict ?? false);
+        const seed = j.verdict === "fail" && r.seed ? `  (PIKA_SEED=${r.seed})` : "";
         console.log(
-          `[${String(done).padStart(String(total).length)}/${total}] ${mark[r.status]} ${(r.id ?? "-").padEnd(11)} ${r.name}${seed}`,
+          `[${String(done).padStart(String(total).length)}/${total}] ${mark[j.verdict].padEnd(6)} ${(r.id ?? "-").padEnd(11)} ${r.name}${seed}`,
         );
       },
     });
