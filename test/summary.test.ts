@@ -1,18 +1,42 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { countJunit } from "../bin/summary";
+import { countJunit, junitXml } from "../harness/report/junit";
 
-test("countJunit counts passed, failed, errored and skipped test cases", () => {
-  const xml = `<testsuites><testsuite>
+test("countJunit counts passed, failed, errored and skipped test cases, at any depth", () => {
+  const xml = `<?xml version="1.0"?><testsuites><testsuite>
     <testcase name="a"/>
-    <testcase name="b"><failure message="x"/></testcase>
-    <testcase name="c"><error message="y"/></testcase>
+    <testcase name="b"><failure message="x&lt;1&#10;second line"/></testcase>
+    <testsuite><testcase name="c"><error>y</error></testcase></testsuite>
     <testcase name="d"><skipped/></testcase>
     <testcase name="e"></testcase>
+    <testcase name="f &amp; g"><failure/></testcase>
   </testsuite></testsuites>`;
-  assert.deepEqual(countJunit(xml), { passed: 2, failed: 2, skipped: 1 });
+  const c = countJunit(xml);
+  assert.deepEqual(
+    { ...c, failures: c.failures.sort() },
+    {
+      passed: 2,
+      failed: 3,
+      skipped: 1,
+      failures: ["b: x<1", "c: y", "f & g"],
+    },
+  );
 });
 
 test("countJunit of a document without test cases is all zero", () => {
-  assert.deepEqual(countJunit("<testsuites/>"), { passed: 0, failed: 0, skipped: 0 });
+  assert.deepEqual(countJunit("<testsuites/>"), { passed: 0, failed: 0, skipped: 0, failures: [] });
+});
+
+test("countJunit refuses a document that is not XML (a control character, a cut-off file)", () => {
+  assert.throws(() => countJunit(`<testsuite><testcase name="a\u0001"/></testsuite>`), /not well-formed/);
+  assert.throws(() => countJunit(`<testsuite><testcase name="a">`), /not well-formed/);
+});
+
+test("what the kit's JUnit writer writes, control characters included, its reader reads back", () => {
+  const xml = junitXml("s", [
+    { classname: "c", name: "a\u0001", failure: { message: 'm<&"\u0000', text: "t" } },
+    { classname: "c", name: "b", skipped: "why" },
+    { classname: "c", name: "d" },
+  ]);
+  assert.deepEqual(countJunit(xml), { passed: 1, failed: 1, skipped: 1, failures: ['a\ufffd: m<&"\ufffd'] });
 });

@@ -1,8 +1,10 @@
 /**
  * JUnit XML, written in one place: the kit's verdicts (an expected failure is a pass, a SHOULD
  * failure without --strict is a skip, a stale ledger entry is a failure), the mutation scores,
- * and anything else CI counts. Text is escaped for XML, control characters included.
+ * and anything else CI counts. Text is escaped for XML, control characters included. And read
+ * in one place: the counts of a JUnit file (bin/summary), through an XML parser.
  */
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { Outcome } from "./outcome";
 
 export interface JunitCase {
@@ -13,11 +15,14 @@ export interface JunitCase {
   out?: string;
 }
 
+/** The control characters XML 1.0 cannot carry, escaped or not. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML forbids
+const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+
 /** XML text: markup characters escaped, and control characters XML 1.0 cannot carry replaced. */
 export const xmlEscape = (s: string) =>
   s
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters removed
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "\ufffd")
+    .replace(new RegExp(XML_FORBIDDEN, "g"), "\ufffd")
     .replace(
       /[<>&"']/g,
       (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c] ?? c,
@@ -63,4 +68,49 @@ export function verdictJunit(o: Outcome, suite = "pika-conformance"): string {
       }
     }),
   );
+}
+
+export interface JunitCounts {
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** "name: first line of the failure message", one per failed or errored test case. */
+  failures: string[];
+}
+
+type Node = Record<string, unknown>;
+const asList = (v: unknown): Node[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]) as Node[];
+
+/** Every <testcase> element of the document, at any depth (suites nest in node:test's output). */
+function testcases(node: unknown): Node[] {
+  if (typeof node !== "object" || node === null) return [];
+  return Object.entries(node as Node).flatMap(([k, v]) =>
+    k === "testcase" ? asList(v) : asList(v).flatMap(testcases),
+  );
+}
+
+/** Counts the test cases of a JUnit XML document by outcome; throws on a document that is not XML. */
+export function countJunit(xml: string): JunitCounts {
+  const control = xml.search(XML_FORBIDDEN);
+  if (control >= 0) throw new Error(`not well-formed XML: a control character at offset ${control}`);
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) throw new Error(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", htmlEntities: true }).parse(
+    xml,
+  );
+  const counts: JunitCounts = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  for (const c of testcases(doc)) {
+    if ("failure" in c || "error" in c) {
+      counts.failed++;
+      const first: unknown = [...asList(c.failure), ...asList(c.error)][0];
+      const text =
+        typeof first === "object" && first
+          ? ((first as Node)["@message"] ?? (first as Node)["#text"])
+          : first;
+      const message = String(text ?? "").split("\n")[0];
+      counts.failures.push(`${c["@name"] ?? "?"}${message ? `: ${message.slice(0, 200)}` : ""}`);
+    } else if ("skipped" in c) counts.skipped++;
+    else counts.passed++;
+  }
+  return counts;
 }
