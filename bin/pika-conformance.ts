@@ -20,6 +20,7 @@ import {
   type Verdict,
   verdictFile,
 } from "../harness/report/outcome";
+import { verdictOptions } from "../harness/report/verdict-formatter";
 import { kitPath } from "../harness/root";
 import { buildSetting, parseBuildSetting } from "../harness/targets/identity";
 import { ConfigError, DEFAULT_PARALLEL, loadSettings, prepareRun } from "../harness/targets/select";
@@ -199,10 +200,11 @@ async function run(o: Options): Promise<number> {
       tags: selection(o),
       parallel: workers > 1 ? workers : 0, // cucumber's 0: in this process
       env,
+      formatOptions: { pikaVerdict: verdictOptions(ledger, o.strict ?? false) },
       formats: [
         kitPath("bin", "silent-formatter.js"),
-        `html:${path.join(dir, `cucumber${suffix}.html`)}`,
-        `junit:${path.join(dir, `cucumber-junit${suffix}.xml`)}`,
+        `${kitPath("bin", "verdict-html.js")}:${path.join(dir, `cucumber${suffix}.html`)}`,
+        `${kitPath("bin", "verdict-junit.js")}:${path.join(dir, `cucumber-junit${suffix}.xml`)}`,
         `message:${path.join(dir, `cucumber-messages${suffix}.ndjson`)}`,
       ],
       onScenario: (r, done, total) => {

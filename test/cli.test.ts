@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
+import { countJunit } from "../harness/report/junit";
 
 const CLI = path.resolve(__dirname, "../bin/pika-conformance.js");
 
@@ -20,9 +21,11 @@ function cli(...args: string[]) {
     env,
     timeout: 60_000,
   });
+  const read = (f: string) => fs.readFileSync(path.join(reports, f), { encoding: "utf8", flag: "a+" });
+  const [junit, html] = [read("cucumber-junit.xml"), read("cucumber.html")];
   fs.rmSync(reports, { recursive: true, force: true });
   const lines = p.stdout.trim().split("\n");
-  return { status: p.status, out: p.stdout, err: p.stderr, last: lines[lines.length - 1] };
+  return { status: p.status, out: p.stdout, err: p.stderr, last: lines[lines.length - 1], junit, html };
 }
 
 test("--list shows the selected scenarios with ID, level and role, and runs nothing", () => {
@@ -40,14 +43,22 @@ test("a scenario the ledger lists, failing as listed, is an expected failure and
     /NOTE: judging the build under test \(pika_version 4\.0\.0, no git sha\) by the ledger 4\.0\.1, as --ledger asks/,
   );
   assert.match(r.out, /Expected failures, counted as passed \(1\):\n {2}MS-DUP-01/);
+  assert.match(r.out, /\] xfail +MS-DUP-01 /);
   assert.equal(r.last, "2 passed, 0 failed, 0 skipped");
+  // cucumber's own reports say the same: passed, with the ledger's reason in the HTML report.
+  assert.deepEqual(countJunit(r.junit), { passed: 2, failed: 0, skipped: 0, failures: [] });
+  assert.match(r.html, /expected failure \(ledger 4\.0\.1\): Pika #2291/);
 });
 
 test("a scenario the ledger lists that passes is a stale entry and fails the run", () => {
   const r = cli("--ledger", "4.0.1", "--id", "MS-DUP-01");
   assert.equal(r.status, 1);
   assert.match(r.out, /STALE ledger entries[^\n]*\n {2}MS-DUP-01/);
+  assert.match(r.out, /\] STALE +MS-DUP-01 /);
   assert.equal(r.last, "0 passed, 1 failed, 0 skipped");
+  const junit = countJunit(r.junit);
+  assert.equal(junit.failed, 1, r.junit);
+  assert.match(junit.failures[0] ?? "", /STALE ledger entry: passed, but the ledger 4\.0\.1 says it fails/);
 });
 
 test("a failing scenario prints the rule, Expected and Actual, and exits 1", () => {

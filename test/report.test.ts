@@ -46,16 +46,7 @@ declare const DOMParser: new () => { parseFromString(source: string, type: strin
 test("the HTML report of a failing scenario shows rule, Expected/Actual, trace and SVG diagram", {
   timeout: 90_000,
 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    const why =
-      `headless Chromium not found at ${CHROMIUM}: install Debian's package as root with ` +
-      "`apt-get update && apt-get install -y chromium` (or set CHROMIUM_PATH)";
-    if (process.env.CI === "true" || process.env.REQUIRE_CHROMIUM === "1")
-      assert.fail(`${why}. CI=true or REQUIRE_CHROMIUM=1 is set, so the HTML report test must run.`);
-    console.error(`\n*** SKIPPED the HTML report test: ${why}\n`);
-    t.skip(`SKIPPED: ${why}`);
-    return;
-  }
+  if (noChromium(t)) return;
 
   const dir = await mkdtemp(join(tmpdir(), "pika-report-"));
   const userData = join(dir, "chromium-profile");
@@ -92,20 +83,7 @@ test("the HTML report of a failing scenario shows rule, Expected/Actual, trace a
     assert.deepEqual(await readdir(join(dir, "traces")), ["MS-DUP-02.ndjson"]);
 
     // 2. The report in headless Chromium.
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launchPersistentContext(userData, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launch(userData);
     try {
       const page = await browser.newPage();
       await page.goto(`file://${html}`);
@@ -169,6 +147,72 @@ test("the HTML report of a failing scenario shows rule, Expected/Actual, trace a
         svg.texts.some((s) => s.startsWith("MS-DUP-02: ")),
         "the diagram is titled with the scenario",
       );
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** True (and the test skipped, loudly) when there is no Chromium; under CI=true it fails instead. */
+function noChromium(t: { skip(message: string): void }): boolean {
+  if (existsSync(CHROMIUM)) return false;
+  const why =
+    `headless Chromium not found at ${CHROMIUM}: install Debian's package as root with ` +
+    "`apt-get update && apt-get install -y chromium` (or set CHROMIUM_PATH)";
+  if (process.env.CI === "true" || process.env.REQUIRE_CHROMIUM === "1")
+    assert.fail(`${why}. CI=true or REQUIRE_CHROMIUM=1 is set, so the HTML report test must run.`);
+  console.error(`\n*** SKIPPED the HTML report test: ${why}\n`);
+  t.skip(`SKIPPED: ${why}`);
+  return true;
+}
+
+async function launch(userData: string) {
+  const { chromium } = await import("playwright-core");
+  return chromium.launchPersistentContext(userData, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+test("the CLI's HTML report shows an expected failure as passed, with the ledger's reason", {
+  timeout: 90_000,
+}, async (t) => {
+  if (noChromium(t)) return;
+  const dir = await mkdtemp(join(tmpdir(), "pika-report-"));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, PIKA_TRACE_DIR: join(dir, "traces") };
+    delete env.PIKA_REFERENCE_VARIANT;
+    const args = ["--variant", "pika-4.0", "--ledger", "4.0.1", "--id", "MS-DUP-01", "--report-dir", dir];
+    await run(process.execPath, [join(ROOT, "bin", "pika-conformance.js"), ...args], {
+      env,
+      timeout: 60_000,
+    });
+    const browser = await launch(join(dir, "chromium-profile"));
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${join(dir, "cucumber.html")}`);
+      // A passed scenario is folded: open its feature, then every attachment.
+      await page.getByRole("button", { name: "features/metasync/duplicate.feature" }).click();
+      await page.locator("details").first().waitFor({ timeout: 15_000 });
+      await page.locator("details").evaluateAll((all) => {
+        for (const d of all) (d as unknown as { open: boolean }).open = true;
+      });
+      // biome-ignore lint/performance/useDomNodeTextContent: the visible text is the point here
+      const text = await page.evaluate(() => document.body.innerText);
+      assert.match(text, /expected failure \(ledger 4\.0\.1\): Pika #2291/);
+      assert.match(text, /The step failed: MS-DUP-01 violates MS-DUP/);
+      assert.match(text, /100% \(1 \/ 1\) passed/);
     } finally {
       await browser.close();
     }

@@ -46,6 +46,8 @@ export interface Ledger {
   /** Git shas of the builds it covers. */
   builds: string[];
   deviations: Map<string, Deviation>;
+  /** The file it was loaded from. */
+  file?: string;
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -110,7 +112,7 @@ export function loadLedger(nameOrFile: string, dir = LEDGER_DIR): Ledger {
       `there is no deviation ledger ${nameOrFile} (${file}). Known ledgers: ${ledgerNames(dir).join(", ")}. ` +
         "Give --ledger none to judge every failure as a failure, or add a ledger file.",
     );
-  return parseLedger(fs.readFileSync(file, "utf8"), path.basename(file, ".yaml"));
+  return { ...parseLedger(fs.readFileSync(file, "utf8"), path.basename(file, ".yaml")), file };
 }
 
 export function loadLedgers(dir = LEDGER_DIR): Ledger[] {
