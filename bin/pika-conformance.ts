@@ -57,6 +57,16 @@ Run:
                          set of running nodes on external)
   --report-dir DIR       where reports go (default: reports)
   --quiet                no line per scenario
+  --allow-empty          a run in which no scenario passed or failed exits 0 (default: 1)
+
+cucumber's own options, passed through:
+  --name REGEXP          only scenarios whose name matches (repeatable)
+  --format NAME[:FILE]   another formatter, e.g. json:out.json (repeatable; FILE is yours)
+  --retry N              rerun a failed scenario up to N times (a flake then passes: the
+                         per-scenario line and the reports show the last attempt)
+  --fail-fast            stop at the first failure
+  --dry-run              check the steps of the selection without running them
+  --order defined|random[:SEED]
   -h, --help             this text
 `;
 
@@ -83,6 +93,13 @@ function options(argv: string[]) {
       parallel: { type: "string" },
       "report-dir": { type: "string" },
       quiet: { type: "boolean" },
+      "allow-empty": { type: "boolean" },
+      name: { type: "string", multiple: true },
+      format: { type: "string", multiple: true },
+      retry: { type: "string" },
+      "fail-fast": { type: "boolean" },
+      "dry-run": { type: "boolean" },
+      order: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -98,6 +115,28 @@ function options(argv: string[]) {
     repeat: int("repeat", values.repeat, 1) ?? 1,
     parallel: int("parallel", values.parallel, 1),
     seed: int("seed", values.seed, 0),
+    retry: int("retry", values.retry, 0),
+  };
+}
+
+/** A --format NAME:FILE with FILE (and a NAME that is a path) resolved against the caller's directory. */
+export function callerFormat(spec: string): string {
+  const at = spec.indexOf(":");
+  const [name, file] = at < 0 ? [spec, undefined] : [spec.slice(0, at), spec.slice(at + 1)];
+  const where = (p: string) => (p.startsWith(".") || p.startsWith("/") ? path.resolve(p) : p);
+  return file === undefined ? where(name) : `${where(name)}:${path.resolve(file)}`;
+}
+
+/** cucumber's options from the command line, for runSuite. */
+function passedThrough(o: Options) {
+  if (o.order !== undefined && !/^(defined|random(:\d+)?)$/.test(o.order))
+    throw new UsageError(`--order is defined, random or random:SEED, got "${o.order}"`);
+  return {
+    ...(o.name ? { name: o.name } : {}),
+    ...(o.retry !== undefined ? { retry: o.retry } : {}),
+    ...(o["fail-fast"] ? { failFast: true } : {}),
+    ...(o["dry-run"] ? { dryRun: true } : {}),
+    ...(o.order ? { order: o.order as "defined" } : {}),
   };
 }
 
@@ -178,15 +217,52 @@ async function identifyAndChoose(
   return { ledger: choice.ledger, workers };
 }
 
+/**
+ * Creates the report directory (its missing parents too) and checks that it can be written, or
+ * says in one paragraph why not, before any node starts. Each missing level is made by itself:
+ * a recursive mkdir under /proc never returns.
+ */
+export function ensureReportDir(given: string): string {
+  const dir = path.resolve(given);
+  const refuse = (why: string): never => {
+    throw new ConfigError(
+      `--report-dir ${given}: ${why}. Give a directory this user can write (it is created if it is ` +
+        "missing), e.g. --report-dir ./reports.",
+    );
+  };
+  const missing: string[] = [];
+  let at = dir;
+  while (!fs.existsSync(at)) {
+    missing.unshift(at);
+    at = path.dirname(at);
+  }
+  if (!fs.statSync(at).isDirectory()) refuse(`${at} is not a directory`);
+  const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? String(err);
+  for (const m of missing)
+    try {
+      fs.mkdirSync(m);
+    } catch (err) {
+      refuse(`cannot create ${m} (${code(err)})`);
+    }
+  const probe = path.join(dir, `.pika-conformance-write-test-${process.pid}`);
+  try {
+    fs.writeFileSync(probe, "");
+    fs.rmSync(probe);
+  } catch (err) {
+    refuse(`cannot write in ${dir} (${code(err)})`);
+  }
+  return dir;
+}
+
 async function run(o: Options): Promise<number> {
   const env = environment(o);
   const began = Date.now();
+  const dir = ensureReportDir(o["report-dir"] ?? "reports");
+  const cucumber = passedThrough(o);
   const chosen = await identifyAndChoose(o, env);
   const { ledger } = chosen;
   // No more workers than scenarios: each worker costs a process start.
   const workers = Math.max(1, Math.min(chosen.workers, selected(o).length));
-  const dir = path.resolve(o["report-dir"] ?? "reports");
-  fs.mkdirSync(dir, { recursive: true });
   // Traces, diagrams and recovery figures of this run go with its reports, and only this run's.
   if (!process.env.PIKA_TRACE_DIR) {
     env.PIKA_TRACE_DIR = path.join(dir, "traces");
@@ -201,11 +277,13 @@ async function run(o: Options): Promise<number> {
       parallel: workers > 1 ? workers : 0, // cucumber's 0: in this process
       env,
       formatOptions: { pikaVerdict: verdictOptions(ledger, o.strict ?? false) },
+      cucumber,
       formats: [
         kitPath("bin", "silent-formatter.js"),
         `${kitPath("bin", "verdict-html.js")}:${path.join(dir, `cucumber${suffix}.html`)}`,
         `${kitPath("bin", "verdict-junit.js")}:${path.join(dir, `cucumber-junit${suffix}.xml`)}`,
         `message:${path.join(dir, `cucumber-messages${suffix}.ndjson`)}`,
+        ...(o.format ?? []).map(callerFormat),
       ],
       onScenario: (r, done, total) => {
         if (o.quiet) return;
@@ -247,10 +325,17 @@ async function run(o: Options): Promise<number> {
         ? `; the longest, ${longest.id ?? longest.name}, took ${longest.seconds.toFixed(1)} s`
         : ""),
   );
-  if (all.length === 0) {
-    console.log("No scenario ran: check the selection (--list shows it).");
+  // A run in which nothing executed must not pass unnoticed (a dry run executes nothing).
+  const ran = o2.judged.filter((j) => j.verdict !== "skipped").length;
+  if (ran === 0 && !o["dry-run"]) {
+    console.log(
+      all.length === 0
+        ? "No scenario ran: check the selection (--list shows it)."
+        : `No scenario ran: all ${all.length} were skipped (the reasons are above).`,
+    );
     console.log(closingLine(o2));
-    return 1;
+    if (o["allow-empty"]) console.log("--allow-empty: exit 0 all the same.");
+    return o["allow-empty"] ? 0 : 1;
   }
   console.log(closingLine(o2));
   return o2.ok ? 0 : 1;

@@ -6,7 +6,8 @@
  * `<log-path>/pika-reference.log`, and exits cleanly on SIGTERM or SIGINT.
  *
  * usage: pika-reference-server [--profile NAME] -c <pika.conf>   |   pika-reference-server -v
- * Environment: PIKA_SEED (the seed of its random choices: run_id, replication_id, jitter);
+ * Environment: REFERENCE_SEED (the seed of its random choices: run_id, replication_id, jitter;
+ * not a PIKA_* name, which Pika's official image entrypoint would write into pika.conf);
  * PIKA_REFERENCE_VARIANT (a variant or profile, as --profile; the binary target passes it on).
  *
  * With a profile such as pika-4.0 the process also behaves like that Pika release: a crash is
@@ -81,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     fs.mkdirSync(dirOf(key, fallback), { recursive: true });
   log.open(dirOf("log-path", "./log/"));
   const pidfile = dirOf("pidfile", "./pika.pid");
-  const seed = seedFrom(process.env.PIKA_SEED);
+  const seed = seedFrom(process.env.REFERENCE_SEED, "REFERENCE_SEED");
   let node: ReferenceNode | undefined;
   try {
     node = new ReferenceNode(conf, new RealClock(new Rng(seed)), behaviour);

@@ -23,6 +23,8 @@ export interface SuiteOptions {
   tags?: string;
   /** cucumber formats, e.g. "html:reports/cucumber.html". */
   formats?: string[];
+  /** cucumber options passed through (name, retry, failFast, dryRun, order). */
+  cucumber?: Partial<IConfiguration>;
   /** cucumber formatOptions (e.g. pikaVerdict for the verdict formatters). */
   formatOptions?: IConfiguration["formatOptions"];
   parallel?: number;
@@ -50,6 +52,7 @@ export async function runSuite(
       {
         profiles: ["cli"],
         provided: {
+          ...opts.cucumber,
           tags: opts.tags ?? "",
           format: opts.formats ?? [],
           formatOptions: opts.formatOptions ?? {},

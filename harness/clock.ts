@@ -261,7 +261,13 @@ export class VirtualClock implements Clock {
   }
 }
 
-export function seedFrom(env: string | undefined): number {
-  if (env && /^\d+$/.test(env)) return Number(env) >>> 0;
-  return Math.floor(Math.random() * 2 ** 32);
+/** What a seed setting must look like: a whole number below 2^32, as the kit prints them. */
+export const validSeed = (v: string) => /^\d{1,10}$/.test(v) && Number(v) < 2 ** 32;
+
+/** A seed from a setting (PIKA_SEED, REFERENCE_SEED): its number, or a fresh one when unset. */
+export function seedFrom(env: string | undefined, name = "PIKA_SEED"): number {
+  if (!env) return Math.floor(Math.random() * 2 ** 32);
+  if (!validSeed(env))
+    throw new Error(`${name}="${env}" is not a seed: give a whole number from 0 to 4294967295, or unset it`);
+  return Number(env);
 }

@@ -12,9 +12,11 @@ import { countJunit } from "../harness/report/junit";
 
 const CLI = path.resolve(__dirname, "../bin/pika-conformance.js");
 
-function cli(...args: string[]) {
+const cli = (...args: string[]) => cliWith({}, ...args);
+
+function cliWith(extra: NodeJS.ProcessEnv, ...args: string[]) {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), "pika-cli-test-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, PIKA_TRACE_DIR: path.join(reports, "traces") };
+  const env: NodeJS.ProcessEnv = { ...process.env, PIKA_TRACE_DIR: path.join(reports, "traces"), ...extra };
   delete env.PIKA_REFERENCE_VARIANT;
   const p = spawnSync(process.execPath, [CLI, "--report-dir", reports, ...args], {
     encoding: "utf8",
@@ -80,4 +82,56 @@ test("bad options, unknown ledgers and versions that do not describe the build a
   assert.equal(l.status, 2);
   assert.match(l.err, /no deviation ledger 0\.0\.1[\s\S]*Known ledgers/);
   assert.match(cli("--id", "NOPE-*").err, /no scenario ID matches NOPE-\*/);
+});
+
+test("bad settings and report directories are one paragraph and exit 2, before any node starts", () => {
+  const refused = (r: ReturnType<typeof cli>, paragraph: RegExp) => {
+    assert.equal(r.status, 2, r.out + r.err);
+    assert.match(r.err, paragraph);
+    assert.doesNotMatch(r.err, /\n\s+at /, "no stack trace");
+  };
+  refused(
+    cliWith({ PIKA_SEED: "abc" }, "--id", "MS-REG-01"),
+    /PIKA_SEED="abc" is not a seed: give a whole number/,
+  );
+  refused(
+    cliWith({ PIKA_TRACE: "bogus" }, "--id", "MS-REG-01"),
+    /PIKA_TRACE="bogus" is not a setting: PIKA_TRACE=all/,
+  );
+  refused(
+    cli("--id", "MS-REG-01", "--report-dir", "/proc/pika-x"),
+    /--report-dir \/proc\/pika-x: cannot create/,
+  );
+  refused(
+    cli("--id", "MS-REG-01", "--report-dir", "/etc/hostname/x"),
+    /--report-dir \/etc\/hostname\/x: \/etc\/hostname is not a directory/,
+  );
+  refused(cli("--parallel", "0"), /--parallel needs an integer of at least 1/);
+});
+
+test("a run in which every scenario was skipped fails unless --allow-empty", () => {
+  const r = cliWith({ PIKA_SLOW: "0" }, "--id", "KA-IDLE-01");
+  assert.equal(r.status, 1, r.out + r.err);
+  assert.match(r.out, /No scenario ran: all 1 were skipped/);
+  assert.equal(r.last, "0 passed, 0 failed, 1 skipped");
+  const allowed = cliWith({ PIKA_SLOW: "0" }, "--id", "KA-IDLE-01", "--allow-empty");
+  assert.equal(allowed.status, 0, allowed.out + allowed.err);
+});
+
+test("cucumber's --name, --format (a path of the caller's) and --dry-run pass through", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "pika-cli-format-"));
+  try {
+    const json = path.relative(process.cwd(), path.join(out, "run.json"));
+    const r = cli("--name", "^The same MetaSync again", "--format", `json:${json}`);
+    assert.equal(r.status, 0, r.out + r.err);
+    assert.match(r.out, /\] ok +MS-DUP-01 /);
+    assert.equal(r.last, "1 passed, 0 failed, 0 skipped");
+    const doc = JSON.parse(fs.readFileSync(path.join(out, "run.json"), "utf8"));
+    assert.equal(doc[0].elements.length, 1);
+    const dry = cli("--dry-run", "--id", "MS-DUP-*");
+    assert.equal(dry.status, 0, dry.out + dry.err);
+    assert.equal(dry.last, "0 passed, 0 failed, 5 skipped");
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 });

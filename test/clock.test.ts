@@ -58,13 +58,15 @@ describe("Rng", () => {
     assert.equal(new Set(new Rng(3).hex(400)).size, 16);
   });
 
-  test("seedFrom takes a decimal seed from the environment, or draws one", () => {
+  test("seedFrom takes a decimal seed from the environment, draws one when unset, refuses the rest", () => {
     assert.equal(seedFrom("12345"), 12345);
-    assert.equal(seedFrom(String(2 ** 32 + 1)), 1);
-    for (const env of [undefined, "", "abc", "-1", "1.5"]) {
+    assert.equal(seedFrom(String(2 ** 32 - 1)), 2 ** 32 - 1);
+    for (const env of [undefined, ""]) {
       const s = seedFrom(env);
       assert.ok(Number.isInteger(s) && s >= 0 && s < 2 ** 32, `${env} -> ${s}`);
     }
+    for (const env of ["abc", "-1", "1.5", String(2 ** 32), "12345678901"])
+      assert.throws(() => seedFrom(env), /PIKA_SEED=".*" is not a seed: give a whole number from 0 to 4294967295/);
   });
 });
 

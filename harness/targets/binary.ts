@@ -61,7 +61,7 @@ class BinarySutNode extends LoopbackNode implements SutNode {
     this.starts++;
     const proc = NodeProcess.start(this.settings.bin, ["-c", this.confPath], this.dir, {
       ...process.env,
-      PIKA_SEED: String(this.seed),
+      REFERENCE_SEED: String(this.seed), // read by the reference server; a real Pika ignores it
       ...this.settings.env,
     });
     this.proc = proc;

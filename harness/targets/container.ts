@@ -138,7 +138,8 @@ class ContainerSutNode extends LoopbackNode implements SutNode {
       .withNetworkMode("host")
       .withCopyContentToContainer([{ content: this.conf, target: IMAGE_LAYOUT.conf }])
       .withCommand([IMAGE_LAYOUT.bin, "-c", IMAGE_LAYOUT.conf])
-      .withEnvironment({ PIKA_SEED: String(this.seed) })
+      // Not a PIKA_* name: the official image entrypoint writes those into pika.conf.
+      .withEnvironment({ REFERENCE_SEED: String(this.seed) })
       .withLabels({
         [LABEL.kit]: "1",
         [LABEL.owner]: ownerId(),

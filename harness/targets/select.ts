@@ -21,6 +21,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { validSeed } from "../clock";
 import { behaviourOf } from "../reference/behaviour";
 import { REFERENCE_VERSION } from "../reference/node";
 import { type Build, describeBuild, loadLedgers, versionMismatch } from "../report/ledger";
@@ -181,6 +182,16 @@ function externalNodes(env: NodeJS.ProcessEnv): { nodes: Map<string, ExternalNod
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const kind = targetKind(env);
   const real = kind !== "reference";
+  if (env.PIKA_SEED && !validSeed(env.PIKA_SEED))
+    throw new ConfigError(
+      `PIKA_SEED="${env.PIKA_SEED}" is not a seed: give a whole number from 0 to 4294967295 (a failing ` +
+        "scenario prints its seed), or unset it for a fresh seed per scenario.",
+    );
+  if (env.PIKA_TRACE && env.PIKA_TRACE !== "all")
+    throw new ConfigError(
+      `PIKA_TRACE="${env.PIKA_TRACE}" is not a setting: PIKA_TRACE=all attaches every scenario's trace ` +
+        "and sequence diagram to the report; unset, only failed scenarios get theirs.",
+    );
   const startS = env.PIKA_START_TIMEOUT ? Number(env.PIKA_START_TIMEOUT) : 30;
   if (!(startS > 0))
     throw new ConfigError(
