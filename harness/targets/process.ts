@@ -8,7 +8,8 @@
  * - node processes: spawned in a process group of their own with their output in files, stopped
  *   with SIGTERM, then SIGKILL after at most 1 s of grace, their pid recorded while they run;
  * - readiness: PING on P (and a connect to P+2000), raced against the process's exit;
- * - interruption: SIGINT/SIGTERM/SIGHUP (and, in a parallel worker, losing the coordinator)
+ * - interruption: SIGINT/SIGTERM/SIGHUP (and, in a parallel worker, losing the coordinator; under
+ *   npm, losing the npm process)
  *   stop every node at once and run the registered cleanups before the process exits;
  * - leftovers: a run first kills the processes and removes the directories of dead owners.
  */
@@ -51,10 +52,11 @@ export function killAllNow(): void {
 }
 
 /**
- * Installs the handlers once per process: on SIGINT, SIGTERM or SIGHUP (or, in a parallel
- * worker, when the coordinator goes away) every node process is killed at once, the registered
- * cleanups run (at most `graceMs`), and the process exits 130/143/129. On any exit, node
- * processes still running are killed.
+ * Installs the handlers once per process: on SIGINT, SIGTERM or SIGHUP (passed on to the
+ * coordinator when a parallel worker gets it), or when the coordinator goes away (in a worker)
+ * or the npm process that started the run does (under npx), every node process is killed at
+ * once, the registered cleanups run (at most `graceMs`), and the process exits 130/143/129. On
+ * any exit, node processes still running are killed.
  */
 export function installInterruptHandlers(
   graceMs = 15_000,
@@ -78,9 +80,55 @@ export function installInterruptHandlers(
     process.exit(code);
   };
   const codes: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
-  for (const [sig, code] of Object.entries(codes)) process.on(sig, () => void stop(sig, code));
+  for (const [sig, code] of Object.entries(codes))
+    process.on(sig, () => {
+      // A signal to one cucumber worker stops the whole run: the coordinator gets it too.
+      if (process.send && process.connected) process.kill(process.ppid, sig);
+      void stop(sig, code);
+    });
   if (process.send) process.once("disconnect", () => void stop("the cucumber coordinator went away", 1));
+  // Started by npm (npx, npm exec, npm run): npm exits on SIGTERM without waiting for this
+  // process, which would run on orphaned; its going away stops the run like a SIGTERM.
+  else if (process.env.npm_command)
+    onParentGone(() => void stop("the npm process that started this run went away", 143));
   process.on("exit", killAllNow);
+}
+
+/** The parent of process `pid` (Linux /proc), or undefined. */
+function parentOf(pid: number): number | undefined {
+  try {
+    // The fields after the command (which may hold spaces) start after its last ")".
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * Calls `fn` once this process's parent or grandparent has exited (checked every 200 ms, never
+ * keeping the process alive). Under npx the parent is npm's `sh -c` wrapper and the grandparent
+ * npm itself: either going away leaves this process orphaned.
+ */
+export function onParentGone(fn: () => void, everyMs = 200): void {
+  const parent = process.ppid;
+  const grandparent = parentOf(parent);
+  const watched = grandparent && grandparent > 1 ? [grandparent] : [];
+  const timer = setInterval(() => {
+    if (process.ppid === parent && watched.every(alive)) return;
+    clearInterval(timer);
+    fn();
+  }, everyMs);
+  timer.unref();
 }
 
 // --- node processes --------------------------------------------------------------------------
