@@ -153,9 +153,9 @@ export function releasePort(port: number, dir = CLAIM_DIR, me = ownerId()): void
 
 /**
  * Hands out node ports P such that P, P+2000 and P+10001 are free, below the ephemeral range and
- * none of Pika's CI ports, and claimed for this process on this machine: two runs at once (or the parallel workers of
- * one) never get the same P, whatever --parallel is. A port stays claimed until it is released
- * (a scenario's target releases its ports when it is disposed) or the process exits.
+ * none of Pika's CI ports, and claimed for this process on this machine: two runs at once (or the
+ * parallel workers of one) never get the same P, whatever --parallel is. A port stays claimed until
+ * it is released (a scenario's target releases its ports when it is disposed) or the process exits.
  */
 export class PortAllocator {
   private next: number;

@@ -45,6 +45,8 @@ interface MasterConn {
   conn: FrameConn;
   openedAt: number;
   closedAt?: number;
+  /** Set when the probe itself dropped the connection: a frame header it refused (its message). */
+  droppedBecause?: string;
   pingTimer?: TimerHandle;
 }
 
@@ -142,16 +144,27 @@ export class ProbeMaster {
       mc.conn.reset();
     }
     mc.conn.onFrame = (body) => this.onFrame(mc, body);
+    mc.conn.onFrameError = (err) => {
+      mc.droppedBecause = err.message;
+      this.trace.record({
+        from: "probe-master",
+        to: "slave",
+        conn: label,
+        kind: "frame-error",
+        summary: `probe-master closed the connection: ${err.message}`,
+      });
+    };
     mc.conn.onClose = () => {
       mc.closedAt = this.clock.now();
       this.clock.clearTimeout(mc.pingTimer);
-      this.trace.record({
-        from: "slave",
-        to: "probe-master",
-        conn: label,
-        kind: "close",
-        summary: "connection closed",
-      });
+      if (mc.droppedBecause === undefined)
+        this.trace.record({
+          from: "slave",
+          to: "probe-master",
+          conn: label,
+          kind: "close",
+          summary: "connection closed",
+        });
     };
   }
 

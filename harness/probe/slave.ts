@@ -44,17 +44,31 @@ export class ProbeConnection {
     private readonly probe: ProbeSlave,
   ) {
     conn.onFrame = (body) => this.onFrame(body);
-    conn.onClose = () => {
-      this.closedAt = probe.clock.now();
+    conn.onFrameError = (err) => {
+      this.droppedBecause = err.message;
       probe.trace.record({
-        from: "master",
-        to: "probe-slave",
+        from: "probe-slave",
+        to: "master",
         conn: label,
-        kind: "close",
-        summary: "connection closed",
+        kind: "frame-error",
+        summary: `probe-slave closed the connection: ${err.message}`,
       });
     };
+    conn.onClose = () => {
+      this.closedAt = probe.clock.now();
+      if (this.droppedBecause === undefined)
+        probe.trace.record({
+          from: "master",
+          to: "probe-slave",
+          conn: label,
+          kind: "close",
+          summary: "connection closed",
+        });
+    };
   }
+
+  /** Set when the probe itself dropped the connection: a frame header it refused (its message). */
+  droppedBecause: string | undefined;
 
   get closed(): boolean {
     return this.closedAt !== undefined;
@@ -189,15 +203,18 @@ export class ProbeConnection {
     return this.responses(MsgType.kBinlogSync).length;
   }
 
-  /** Waits until the master has closed this connection. */
+  /** Waits until the master has closed this connection (a close by the probe does not count). */
   async closedWithin(seconds: number): Promise<void> {
+    const expected = `the master closes connection ${this.label} within ${seconds} s`;
     await expectWithin(
       this.probe.clock,
       seconds,
       () => this.closed,
-      `the master closes connection ${this.label} within ${seconds} s`,
+      expected,
       () => `still open; received: ${this.describe()}`,
     );
+    if (this.droppedBecause !== undefined)
+      throw new Mismatch(expected, `the probe closed it, refusing a frame: ${this.droppedBecause}`);
   }
 }
 
