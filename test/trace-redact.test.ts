@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { describe, test } from "node:test";
+import { Mismatch } from "../harness/check";
 import {
   attachAllTraces,
   DEFAULT_TRACE_DIR,
@@ -11,8 +12,9 @@ import {
   traceDir,
   traceFileBase,
 } from "../harness/trace/artifacts";
-import { REDACTED, redactEvents, redactText, secretsOf } from "../harness/trace/redact";
+import { REDACTED, redactEvents, redactText, scrub, secretsOf } from "../harness/trace/redact";
 import type { TraceEvent } from "../harness/trace/trace";
+import { wrapStep } from "../steps/support";
 
 const leaky: TraceEvent[] = [
   { t: 0, from: "kit", to: "master", conn: "P", kind: "command", summary: "AUTH s3cr3t -> OK" },
@@ -121,4 +123,35 @@ test("TraceWriter writes <dir>/<stem>.ndjson and never overwrites a stem of the 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+describe("scrub: the one point a step's error passes before the reports and the console", () => {
+  test("redacts secrets and shows control characters as escapes, keeping newlines and tabs", () => {
+    assert.equal(
+      scrub("a s3cret\u001b[31m red\u0000\u0001\n\tend\u009b", ["s3cret"]),
+      "a <redacted>\\x1b[31m red\\x00\\x01\n\tend\\x9b",
+    );
+  });
+
+  test("a step whose system under test echoes the password fails with it nowhere in the error", async () => {
+    const secret = "pw-7f3a";
+    const world = {
+      nodes: new Map([["master", { options: { requirepass: secret, masterauth: `${secret}-slave` } }]]),
+      rule: undefined,
+      scenarioId: "MS-AUTH-01",
+      trace: { tail: () => `    0.000 s  A    master -> probe-slave  kMetaSync kOther "${secret}\u001b[2J"` },
+    };
+    const body = wrapStep(() => {
+      throw new Mismatch("kOk", `kOther "wrong ${secret}-slave, want ${secret}\u0007"`);
+    });
+    await assert.rejects(Promise.resolve(body.call(world as never)), (err: Error) => {
+      for (const text of [err.message, err.stack ?? ""]) {
+        assert.ok(!text.includes(secret), text);
+        assert.ok(![..."\u0000\u0007\u001b"].some((c) => text.includes(c)), JSON.stringify(text));
+      }
+      assert.match(err.message, /Actual: {3}kOther "wrong <redacted>, want <redacted>\\x07"/);
+      assert.match(err.message, /kOther "<redacted>\\x1b\[2J"/);
+      return true;
+    });
+  });
 });

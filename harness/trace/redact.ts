@@ -48,3 +48,25 @@ export function redactEvents(events: readonly TraceEvent[], secrets: readonly st
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/**
+ * Text that leaves the process (an error the reports and the console show): every secret
+ * redacted, and every control character but newline and tab shown as an escape (\x1b, \x00), so
+ * nothing a system under test sends can recolour the terminal or break a report.
+ */
+export function scrub(text: string, secrets: readonly string[]): string {
+  return redactText(text, secrets).replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters shown as escapes
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+/** The error with its message and stack scrubbed (see scrub); the same object, for rethrowing. */
+export function scrubError<E>(err: E, secrets: readonly string[]): E {
+  if (err instanceof Error) {
+    err.message = scrub(err.message, secrets);
+    if (err.stack) err.stack = scrub(err.stack, secrets);
+  }
+  return err;
+}
