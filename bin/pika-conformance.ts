@@ -176,6 +176,12 @@ function list(o: Options): void {
   console.log(`${chosen.length} scenario(s)`);
 }
 
+/** A path as the caller gave it: relative to their directory when inside it, else absolute. */
+const shown = (p: string) => {
+  const rel = path.relative(process.cwd(), p);
+  return rel === "" ? "." : rel.startsWith("..") ? p : rel;
+};
+
 /** The per-scenario line shows the ledger's verdict, as the closing lines and the JUnit file do. */
 const mark: Record<Verdict, string> = {
   pass: "ok",
@@ -271,7 +277,8 @@ async function run(o: Options): Promise<number> {
   const all: ScenarioResult[] = [];
   for (let i = 1; i <= o.repeat; i++) {
     const suffix = o.repeat > 1 ? `-run${i}` : "";
-    if (o.repeat > 1) console.log(`--- run ${i} of ${o.repeat}`);
+    if (o.repeat > 1 && !o.quiet) console.log(`--- run ${i} of ${o.repeat}`);
+    const runStarted = Date.now();
     const { results } = await runSuite({
       tags: selection(o),
       parallel: workers > 1 ? workers : 0, // cucumber's 0: in this process
@@ -295,8 +302,21 @@ async function run(o: Options): Promise<number> {
       },
     });
     all.push(...results);
+    if (o.repeat > 1)
+      console.log(
+        `run ${i} of ${o.repeat}: ${closingLine(outcome(results, ledger, o.strict ?? false))} in ${((Date.now() - runStarted) / 1000).toFixed(1)} s`,
+      );
   }
   const o2 = outcome(all, ledger, o.strict ?? false);
+  if (o.repeat > 1) {
+    const failedRuns = new Map<string, number>();
+    for (const j of o2.judged)
+      if (j.verdict === "fail" || j.verdict === "stale")
+        failedRuns.set(j.id ?? j.name, (failedRuns.get(j.id ?? j.name) ?? 0) + 1);
+    console.log(
+      `Scenarios that failed in some of the ${o.repeat} runs: ${[...failedRuns].map(([id, n]) => `${id} (${n})`).join(", ") || "none"}`,
+    );
+  }
   fs.writeFileSync(path.join(dir, "pika-conformance-junit.xml"), verdictJunit(o2));
   const record = verdictFile(o2, {
     build: parseBuildSetting(env.PIKA_BUILD ?? ""),
@@ -313,7 +333,7 @@ async function run(o: Options): Promise<number> {
   console.log("");
   for (const line of report(o2)) console.log(line);
   console.log(
-    `Reports: ${path.relative(process.cwd(), dir) || "."}/cucumber${o.repeat > 1 ? "-runN" : ""}.html, pika-conformance-junit.xml, verdicts.json`,
+    `Reports: ${shown(dir)}/cucumber${o.repeat > 1 ? "-runN" : ""}.html, pika-conformance-junit.xml, verdicts.json`,
   );
   const longest = all.reduce<ScenarioResult | undefined>(
     (a, r) => ((r.seconds ?? 0) > (a?.seconds ?? 0) ? r : a),
