@@ -217,3 +217,12 @@ test("traceText lists every event like Trace.tail, with kind and size", () => {
   );
   assert.equal(traceText([]), "");
 });
+
+test("connection labels of the proxy are shown whole, so the old and the new connection differ", () => {
+  const svg = sequenceSvg([
+    ev(0, "slave", "master", "kMetaSync", "frame", "repl#1"),
+    ev(1, "slave", "master", "kMetaSync", "frame", "repl#12"),
+  ]);
+  assert.match(svg, /<text class="conn"[^>]*>repl#1<\/text>/);
+  assert.match(svg, /<text class="conn"[^>]*>repl#12<\/text>/);
+});

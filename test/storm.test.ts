@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { XMLValidator } from "fast-xml-parser";
 import { behaviourOf } from "../harness/reference/behaviour";
-import { timelineSvg } from "../harness/report/timeline";
+import { roundTicks, timelineSvg } from "../harness/report/timeline";
 import { firstAttemptSpread, halfOpenCase, stormCase } from "../harness/storm";
 import { ReferenceTarget } from "../harness/targets/reference";
 
@@ -46,7 +47,23 @@ test("timelineSvg draws a dot per attempt and a red bar for a slave that never r
       ],
     },
   ]);
-  assert.equal(svg.match(/<circle/g)?.length, 3);
+  assert.equal(svg.match(/<circle[^/]*><title>MetaSync at/g)?.length, 3);
   assert.match(svg, /fill="#e03131"/);
   assert.match(svg, /a &lt;case&gt;/);
+  // The fault at 0 s, round ticks, a legend, and an SVG an XML parser accepts.
+  assert.match(svg, /<line class="fault" x1="90"/);
+  assert.deepEqual(
+    [...svg.matchAll(/<text class="tick"[^>]*>([^<]*)</g)].map((m) => m[1]),
+    ["0 s", "10 s", "20 s", "30 s", "40 s", "50 s", "60 s"],
+  );
+  for (const key of ["MetaSync attempt", "until recovery", "not recovered", "the fault (0 s)"])
+    assert.ok(svg.includes(key), key);
+  assert.equal(XMLValidator.validate(svg), true);
+});
+
+test("roundTicks: steps of 1, 2 or 5 times a power of ten, covering the span", () => {
+  assert.deepEqual(roundTicks(60), [0, 10, 20, 30, 40, 50, 60]);
+  assert.deepEqual(roundTicks(47), [0, 10, 20, 30, 40, 50]);
+  assert.deepEqual(roundTicks(1), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.deepEqual(roundTicks(183), [0, 50, 100, 150, 200]);
 });

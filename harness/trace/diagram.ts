@@ -27,7 +27,8 @@ const MARGIN = 8;
 /** Left gutter: time (right-aligned at TIME_X), then the connection label. */
 const TIME_X = 66;
 const CONN_X = 74;
-const LANES_LEFT = 112;
+/** Room for an 8-character connection label ("repl#12", "rsync#3") left of the lanes. */
+const LANES_LEFT = 134;
 const LANES_RIGHT = WIDTH - 12;
 const TOP = 34;
 const BOX_H = 24;
@@ -175,7 +176,7 @@ function eventRow(e: TraceEvent, y0: number, xOf: Map<string, number>): string {
   const parts = [
     `<g class="ev ${kind}${cls}"><title>${esc(clean(tooltip))}</title>`,
     `<text class="time" x="${TIME_X}" y="${n(y0 + 22)}" text-anchor="end">${esc(seconds(e.t))}</text>`,
-    `<text class="conn" x="${CONN_X}" y="${n(y0 + 22)}">${esc(fit(clean(e.conn), 4))}</text>`,
+    `<text class="conn" x="${CONN_X}" y="${n(y0 + 22)}">${esc(fit(clean(e.conn), 8))}</text>`,
   ];
   const label = clean(e.summary);
   if (arrow) {
