@@ -17,6 +17,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { type Column, columnDifferences, matrixHtml, matrixMarkdown } from "../harness/report/matrix";
 import type { VerdictFile } from "../harness/report/outcome";
+import { loadScenarios } from "./features";
 import { runCliProcess } from "./runner";
 
 const DEFAULT_COLUMNS = [
@@ -47,7 +48,7 @@ function pair(spec: string, what: string): [string, string] {
 function readVerdicts(file: string, label: string): Column {
   if (!fs.existsSync(file)) throw new Error(`column "${label}": ${file} does not exist`);
   const v = JSON.parse(fs.readFileSync(file, "utf8")) as VerdictFile;
-  return { label, judged: v.scenarios };
+  return { label, judged: v.scenarios, traces: path.join(path.dirname(file), "traces") };
 }
 
 /** One CLI run for a column; its reports go to <out>/columns/<label>/. */
@@ -55,7 +56,7 @@ function runColumn(label: string, env: Record<string, string>, out: string, stri
   const dir = path.join(out, "columns", label.replace(/[^A-Za-z0-9.-]+/g, "_"));
   const r = runCliProcess(strict ? ["--strict"] : [], { PIKA_REFERENCE_VARIANT: undefined, ...env }, dir);
   console.log(r.last);
-  return { label, judged: r.verdicts.scenarios };
+  return { label, judged: r.verdicts.scenarios, traces: path.join(dir, "traces") };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -81,8 +82,13 @@ export async function main(argv: string[]): Promise<number> {
     columns.push(readVerdicts(path.resolve(file), label));
   }
   fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, "matrix.md"), matrixMarkdown(columns));
-  fs.writeFileSync(path.join(out, "matrix.html"), matrixHtml(columns));
+  const levels = new Map(
+    loadScenarios().flatMap((sc) => (sc.id && sc.level ? [[sc.id, sc.level] as const] : [])),
+  );
+  // Trace links relative to the page, so the folder can be moved or uploaded whole.
+  for (const c of columns) if (c.traces) c.traces = path.relative(out, c.traces);
+  fs.writeFileSync(path.join(out, "matrix.md"), matrixMarkdown(columns, levels));
+  fs.writeFileSync(path.join(out, "matrix.html"), matrixHtml(columns, levels));
   console.log(`wrote ${path.relative(process.cwd(), path.join(out, "matrix.md"))} and matrix.html`);
   let status = 0;
   for (const spec of values.same ?? []) {

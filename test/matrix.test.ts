@@ -30,11 +30,18 @@ test("columnDifferences lists each scenario the columns disagree on, a missing o
   assert.deepEqual(columnDifferences(real, real), []);
 });
 
-test("the matrix has a legend, one row per scenario and one column per run", () => {
-  const md = matrixMarkdown([profile, real]);
+test("the matrix has a legend, one row per scenario with its level and one column per run", () => {
+  const levels = new Map([["PR-CUT-03", "must"]]);
+  const md = matrixMarkdown([profile, real], levels);
   assert.match(md, /expected-fail: failed as the ledger lists/);
-  assert.match(md, /\| PR-CUT-03 cut \| pass \| FAIL \|/);
-  assert.match(matrixHtml([profile, real]), /<th>pika-4\.0 profile<\/th><th>v4\.0\.1<\/th>/);
+  assert.match(md, /\| PR-CUT-03 cut \| MUST \| pass \| FAIL \|/);
+  const html = matrixHtml([profile, { ...real, traces: "../v4.0.1/traces" }], levels);
+  assert.match(html, /<th>level<\/th><th>pika-4\.0 profile<\/th><th>v4\.0\.1<\/th>/);
+  // A verdict of a column with traces links to that scenario's trace; one without does not.
+  assert.match(
+    html,
+    /<td><b>PR-CUT-03<\/b> cut<\/td><td>MUST<\/td><td[^>]*>pass<\/td><td[^>]*><a href="\.\.\/v4\.0\.1\/traces\/PR-CUT-03\.ndjson"[^>]*>FAIL<\/a><\/td>/,
+  );
 });
 
 test("a column spec is a label and the kit's settings", () => {

@@ -8,7 +8,12 @@ import type { Verdict } from "./outcome";
 export interface Column {
   label: string;
   judged: readonly { id?: string; name: string; verdict: Verdict }[];
+  /** Where this column's traces are (<ID>.ndjson), as a link from the matrix's page. */
+  traces?: string;
 }
+
+/** What the matrix shows beside each scenario: its level (MUST, SHOULD). */
+export type Levels = ReadonlyMap<string, string>;
 
 const SYMBOL: Record<Verdict, string> = {
   pass: "pass",
@@ -51,13 +56,17 @@ export function columnDifferences(a: Column, b: Column): { id: string; a: string
 
 const LEGEND =
   "pass: passed; FAIL: failed, not as the column's ledger expects; expected-fail: failed as the ledger " +
-  "lists; STALE: the ledger lists it, and it passed; non-strict: a SHOULD scenario failed; skipped: not run there";
+  "lists; STALE: the ledger lists it, and it passed; non-strict: a SHOULD scenario failed; skipped: not run there. " +
+  "level: MUST or SHOULD (the rule's). A verdict links to that scenario's wire trace in that column's run, where there is one";
 
-export function matrixMarkdown(columns: Column[]): string {
-  const head = `| scenario | ${columns.map((c) => md(c.label)).join(" | ")} |`;
-  const sep = `|---|${columns.map(() => "---").join("|")}|`;
+const levelOf = (levels: Levels, id: string) => (levels.get(id) ?? "").toUpperCase();
+
+export function matrixMarkdown(columns: Column[], levels: Levels = new Map()): string {
+  const head = `| scenario | level | ${columns.map((c) => md(c.label)).join(" | ")} |`;
+  const sep = `|---|---|${columns.map(() => "---").join("|")}|`;
   const body = rows(columns).map(
-    (r) => `| ${md(r.id)} ${md(r.name)} | ${r.cells.map((v) => (v ? SYMBOL[v] : "-")).join(" | ")} |`,
+    (r) =>
+      `| ${md(r.id)} ${md(r.name)} | ${levelOf(levels, r.id)} | ${r.cells.map((v) => (v ? SYMBOL[v] : "-")).join(" | ")} |`,
   );
   return `# Conformance matrix\n\n${LEGEND}.\n\n${[head, sep, ...body].join("\n")}\n`;
 }
@@ -71,19 +80,27 @@ const COLOUR: Record<Verdict, string> = {
   skipped: "#e9ecef",
 };
 
-export function matrixHtml(columns: Column[]): string {
+/** The page; a cell of a column with traces links to that scenario's trace there. */
+export function matrixHtml(columns: Column[], levels: Levels = new Map()): string {
   const th = columns.map((c) => `<th>${esc(c.label)}</th>`).join("");
   const trs = rows(columns)
     .map((r) => {
       const tds = r.cells
-        .map((v) => (v ? `<td style="background:${COLOUR[v]}">${SYMBOL[v]}</td>` : "<td>-</td>"))
+        .map((v, i) => {
+          if (!v) return "<td>-</td>";
+          const traces = columns[i]?.traces;
+          const text = traces
+            ? `<a href="${esc(`${traces}/${encodeURIComponent(r.id)}.ndjson`)}" title="the wire trace">${SYMBOL[v]}</a>`
+            : SYMBOL[v];
+          return `<td style="background:${COLOUR[v]}">${text}</td>`;
+        })
         .join("");
-      return `<tr><td><b>${esc(r.id)}</b> ${esc(r.name)}</td>${tds}</tr>`;
+      return `<tr><td><b>${esc(r.id)}</b> ${esc(r.name)}</td><td>${esc(levelOf(levels, r.id))}</td>${tds}</tr>`;
     })
     .join("\n");
   return `<!doctype html><html><head><meta charset="utf-8"><title>Conformance matrix</title><style>
 body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}
-</style></head><body><h1>Conformance matrix</h1><p>${esc(LEGEND)}.</p><table><tr><th>scenario</th>${th}</tr>
+</style></head><body><h1>Conformance matrix</h1><p>${esc(LEGEND)}.</p><table><tr><th>scenario</th><th>level</th>${th}</tr>
 ${trs}
 </table></body></html>
 `;
