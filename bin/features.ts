@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { AstBuilder, compile, GherkinClassicTokenMatcher, Parser } from "@cucumber/gherkin";
 import { IdGenerator } from "@cucumber/messages";
 import { kitPath } from "../harness/root";
+import { idOfTags } from "../harness/spec/ids";
 
 export const FEATURES_DIR = kitPath("features");
 
@@ -43,7 +44,7 @@ export function loadScenarios(dir = FEATURES_DIR): ScenarioInfo[] {
       const tags = p.tags.map((t) => t.name);
       const bare = tags.map((t) => t.slice(1));
       return {
-        id: bare.find((t) => /^[A-Z]+-[A-Z]+-\d+$/.test(t)),
+        id: idOfTags(bare),
         name: p.name,
         uri,
         tags,

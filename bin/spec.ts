@@ -21,6 +21,7 @@ import { AstBuilder, GherkinClassicTokenMatcher, Parser } from "@cucumber/gherki
 import { type GherkinDocument, IdGenerator, type Scenario, type Tag } from "@cucumber/messages";
 import { parse as parseYaml } from "yaml";
 import { KIT_ROOT } from "../harness/root";
+import { RULE_TITLE, SCENARIO_ID } from "../harness/spec/ids";
 
 export const SPEC_FILE = "docs/SPEC.md";
 export const PROTOCOL_FILE = "docs/PROTOCOL.md";
@@ -33,8 +34,6 @@ type Level = (typeof LEVELS)[number];
 type Role = (typeof ROLES)[number];
 
 const PIKA_ISSUES = "https://github.com/OpenAtomFoundation/pika/issues/";
-/** `MS-DUP: A master MUST ...` */
-const RULE_TITLE = /^([A-Z][A-Z0-9]*-[A-Z][A-Z0-9]*):\s+(\S.*)$/;
 /** Any tag that looks like an ID (`@MS-DUP-01`, `@MS-DUP`): upper case, digits and dashes. */
 const ID_LIKE_TAG = /^@[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$/;
 const KEYWORDS = /\b(MUST|SHOULD|MAY)\b/g;
@@ -199,8 +198,8 @@ function readScenario(
     );
   } else {
     id = idTags[0].slice(1);
-    const m = /^(.*)-(\d+)$/.exec(id);
-    if (!m || m[1] !== ruleId || !/^\d{2}$/.test(m[2])) {
+    const m = SCENARIO_ID.exec(id);
+    if (!m || m[1] !== ruleId) {
       v(`ID tag @${id} must be its Rule's ID and a two-digit number (@${ruleId}-NN)`);
     }
   }

@@ -12,6 +12,7 @@ import { After, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/c
 import { NodeDiedError, type RuleRef } from "../harness/check";
 import { seedFrom } from "../harness/clock";
 import { recoveryFigures } from "../harness/pair";
+import { idOfTags, parseRuleTitle } from "../harness/spec/ids";
 import { installInterruptHandlers, onInterrupt } from "../harness/targets/process";
 import {
   createTarget,
@@ -83,8 +84,7 @@ interface GherkinChild {
 function ruleOf(children: readonly GherkinChild[] | undefined, scenarioAstId: string): RuleRef | undefined {
   for (const child of children ?? []) {
     if (child.rule?.children.some((c) => c.scenario?.id === scenarioAstId)) {
-      const m = /^([A-Z]+-[A-Z]+):\s*(.*)$/.exec(child.rule.name);
-      return m ? { id: m[1], sentence: m[2] } : { id: child.rule.name, sentence: "" };
+      return parseRuleTitle(child.rule.name) ?? { id: child.rule.name, sentence: "" };
     }
   }
   return undefined;
@@ -100,7 +100,7 @@ Before(async function (this: PikaWorld, { pickle, gherkinDocument }) {
   this.defer(onInterrupt(() => this.dispose()));
   this.startTrace();
   this.rule = ruleOf(gherkinDocument.feature?.children as GherkinChild[] | undefined, pickle.astNodeIds[0]);
-  this.scenarioId = pickle.tags.map((t) => t.name.slice(1)).find((t) => /^[A-Z]+-[A-Z]+-\d+$/.test(t));
+  this.scenarioId = idOfTags(tags);
   const cannot = await this.target.cannotRun?.(tags);
   if (cannot) return skip(this, cannot);
   startedAt.set(this, Date.now());

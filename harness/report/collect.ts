@@ -4,6 +4,7 @@
  * verdict formatter, so both read a run the same way.
  */
 import { type Envelope, TimeConversion } from "@cucumber/messages";
+import { idOfTags } from "../spec/ids";
 import type { ScenarioError, ScenarioResult, Status } from "./outcome";
 
 /** Step statuses from best to worst (cucumber messages). */
@@ -14,10 +15,6 @@ function statusOf(s: string): Status {
   if (s === "SKIPPED" || s === "UNKNOWN") return "skipped";
   return "failed"; // failed, and strict about pending, undefined and ambiguous steps
 }
-
-/** The scenario ID among a pickle's tags (e.g. "@MS-DUP-01" gives MS-DUP-01). */
-export const idOfTags = (tags: readonly string[]) =>
-  tags.map((t) => t.replace(/^@/, "")).find((t) => /^[A-Z]+-[A-Z]+-\d+$/.test(t));
 
 interface Attempt {
   pickleId: string;

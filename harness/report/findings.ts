@@ -4,6 +4,8 @@
  * builds it was seen on, what was expected and what came instead, the decoded frames, and the
  * sequence diagram.
  */
+
+import { RULE_ID } from "../spec/ids";
 import { sequenceSvg, traceText } from "../trace/diagram";
 import type { TraceEvent } from "../trace/trace";
 import type { Deviation } from "./ledger";
@@ -60,7 +62,7 @@ const buildLine = (s: Sighting) =>
 
 /** The rule line of a conformance message: "<ID> violates <RULE>: <sentence>". */
 export function ruleOf(message: string): string {
-  const m = /^\S+ violates ([A-Z]+-[A-Z]+): (.*)$/m.exec(message);
+  const m = new RegExp(`^\\S+ violates (${RULE_ID}): (.*)$`, "m").exec(message);
   return m ? `${m[1]}: ${m[2]}` : "(no conformance assertion: see the failure below)";
 }
 

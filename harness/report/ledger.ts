@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { kitPath } from "../root";
+import { isScenarioId } from "../spec/ids";
 import { compareVersions, parseVersion } from "../version";
 
 export const LEDGER_DIR = kitPath("fixtures", "deviations");
@@ -77,7 +78,7 @@ export function parseLedger(text: string, name: string): Ledger {
   const deviations = new Map<string, Deviation>();
   list.forEach((d, i) => {
     const where = `deviations[${i}]`;
-    if (typeof d.id !== "string" || !/^[A-Z]+-[A-Z]+-\d{2}$/.test(d.id))
+    if (typeof d.id !== "string" || !isScenarioId(d.id))
       problems.push(`${where}.id must be a scenario ID like MS-DUP-01`);
     for (const k of ["reference", "reason"])
       if (typeof d[k] !== "string" || d[k] === "") problems.push(`${where}.${k} is missing`);
