@@ -73,13 +73,13 @@ async function main(argv: string[]): Promise<number> {
   }
   // Pika resolves relative paths against its working directory and creates the directories.
   const dirOf = (key: string, fallback: string) => path.resolve(conf.get(key) || fallback);
-  for (const [key, fallback] of [
+  const dirs: [key: string, fallback: string][] = [
     ["log-path", "./log/"],
     ["db-path", "./db/"],
     ["dump-path", "./dump/"],
     ["db-sync-path", "./dbsync/"],
-  ])
-    fs.mkdirSync(dirOf(key, fallback), { recursive: true });
+  ];
+  for (const [key, fallback] of dirs) fs.mkdirSync(dirOf(key, fallback), { recursive: true });
   log.open(dirOf("log-path", "./log/"));
   const pidfile = dirOf("pidfile", "./pika.pid");
   const seed = seedFrom(process.env.REFERENCE_SEED, "REFERENCE_SEED");

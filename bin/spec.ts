@@ -21,7 +21,7 @@ import { AstBuilder, GherkinClassicTokenMatcher, Parser } from "@cucumber/gherki
 import { type GherkinDocument, IdGenerator, type Scenario, type Tag } from "@cucumber/messages";
 import { parse as parseYaml } from "yaml";
 import { KIT_ROOT } from "../harness/root";
-import { RULE_TITLE, SCENARIO_ID } from "../harness/spec/ids";
+import { parseRuleTitle, SCENARIO_ID } from "../harness/spec/ids";
 
 export const SPEC_FILE = "docs/SPEC.md";
 export const PROTOCOL_FILE = "docs/PROTOCOL.md";
@@ -145,7 +145,7 @@ export function protocolRefs(description: string): number[] | undefined {
   const m = PROTOCOL_CLAUSE.exec(description);
   if (!m) return undefined;
   const out = new Set<number>();
-  for (const part of m[1].split(/\s*(?:,|and|&)\s*/)) {
+  for (const part of (m[1] ?? "").split(/\s*(?:,|and|&)\s*/)) {
     const r = /^R(\d+)(?:\s*[-–]\s*R?(\d+))?$/.exec(part.trim());
     if (!r) continue;
     const from = Number(r[1]);
@@ -164,7 +164,7 @@ export function issueRefs(text: string): number[] {
 
 /** Sections of docs/PROTOCOL.md cited as `PROTOCOL.md §11.4`. */
 function sectionRefs(text: string): string[] {
-  return [...text.matchAll(/PROTOCOL\.md\s*§\s*(\d+(?:\.\d+)*)/g)].map((m) => m[1]);
+  return [...text.matchAll(/PROTOCOL\.md\s*§\s*(\d+(?:\.\d+)*)/g)].map((m) => m[1] ?? "");
 }
 
 function tagNames(tags: readonly Tag[]): string[] {
@@ -190,21 +190,22 @@ function readScenario(
   const v = (message: string) => violations.push({ file, line, message: `${where}: ${message}` });
 
   let id: string | undefined;
-  if (idTags.length !== 1) {
+  const [idTag, ...moreIds] = idTags;
+  if (idTag === undefined || moreIds.length) {
     v(
       idTags.length === 0
         ? `has no ID tag (expected @${ruleId}-NN)`
         : `has ${idTags.length} ID tags (${idTags.join(" ")}); exactly one is allowed`,
     );
   } else {
-    id = idTags[0].slice(1);
+    id = idTag.slice(1);
     const m = SCENARIO_ID.exec(id);
     if (!m || m[1] !== ruleId) {
       v(`ID tag @${id} must be its Rule's ID and a two-digit number (@${ruleId}-NN)`);
     }
   }
 
-  const level = levels.length === 1 ? (levels[0].slice(1) as Level) : undefined;
+  const level = levels.length === 1 ? (levels[0]?.slice(1) as Level | undefined) : undefined;
   if (levels.length !== 1) {
     v(
       levels.length === 0
@@ -217,7 +218,7 @@ function readScenario(
     v(`is tagged @should but the rule's sentence has no SHOULD or MAY`);
   }
 
-  const role = roles.length === 1 ? (roles[0].slice(1) as Role) : undefined;
+  const role = roles.length === 1 ? (roles[0]?.slice(1) as Role | undefined) : undefined;
   if (roles.length !== 1) {
     v(
       roles.length === 0
@@ -263,8 +264,8 @@ export function readFeature(source: SourceFile): { feature?: FeatureEntry; viola
     const rule = child.rule;
     if (!rule) continue;
     const line = rule.location.line;
-    const m = RULE_TITLE.exec(rule.name.trim());
-    if (!m) {
+    const title = parseRuleTitle(rule.name.trim());
+    if (!title) {
       violations.push({
         file,
         line,
@@ -272,7 +273,7 @@ export function readFeature(source: SourceFile): { feature?: FeatureEntry; viola
       });
       continue;
     }
-    const [, id, sentence] = m;
+    const { id, sentence } = title;
     if (!sentence.match(KEYWORDS)) {
       violations.push({ file, line, message: `Rule ${id}: its sentence has no MUST, SHOULD or MAY` });
     }
@@ -318,7 +319,8 @@ export function readProtocol(source: SourceFile): { doc: ProtocolDoc; violations
   const sections = new Set<string>();
   const violations: Violation[] = [];
   source.text.split("\n").forEach((text, i) => {
-    for (const m of text.matchAll(/<a id="sec-(\d+(?:-\d+)*)"><\/a>/g)) sections.add(m[1].replace(/-/g, "."));
+    for (const m of text.matchAll(/<a id="sec-(\d+(?:-\d+)*)"><\/a>/g))
+      sections.add((m[1] ?? "").replace(/-/g, "."));
     const r = /^<a id="r(\d+)"><\/a>\*\*R(\d+) ([^*]+?)\.?\*\*/.exec(text);
     if (!r) return;
     if (r[1] !== r[2]) {
@@ -326,7 +328,7 @@ export function readProtocol(source: SourceFile): { doc: ProtocolDoc; violations
     } else if (rules.has(Number(r[1]))) {
       violations.push({ file: source.file, line: i + 1, message: `R${r[1]} is defined twice` });
     } else {
-      rules.set(Number(r[1]), r[3].trim());
+      rules.set(Number(r[1]), (r[3] ?? "").trim());
     }
   });
   if (rules.size === 0) {

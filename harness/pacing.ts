@@ -13,14 +13,17 @@ export function pacingViolation(
   maxS: number,
   windowEnd?: number,
 ): string | undefined {
-  for (let i = 1; i < timesMs.length; i++) {
-    const gap = (timesMs[i] - timesMs[i - 1]) / 1000;
+  for (const [i, t] of timesMs.entries()) {
+    const before = timesMs[i - 1];
+    if (before === undefined) continue;
+    const gap = (t - before) / 1000;
     if (gap < minS) return `attempts ${i} and ${i + 1} came ${gap.toFixed(3)} s apart (less than ${minS} s)`;
     if (gap > maxS)
       return `attempt ${i + 1} came ${gap.toFixed(3)} s after attempt ${i} (more than ${maxS} s)`;
   }
-  if (windowEnd !== undefined && timesMs.length > 0) {
-    const tail = (windowEnd - timesMs[timesMs.length - 1]) / 1000;
+  const last = timesMs[timesMs.length - 1];
+  if (windowEnd !== undefined && last !== undefined) {
+    const tail = (windowEnd - last) / 1000;
     if (tail > maxS) return `no attempt in the last ${tail.toFixed(3)} s of the window (more than ${maxS} s)`;
   }
   return undefined;

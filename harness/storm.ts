@@ -58,6 +58,6 @@ export const stormCase = (target: Target, k = 8, horizonS = 60) =>
 
 /** Spread of the first attempts after the fault, in seconds (0: all at once). */
 export function firstAttemptSpread(r: Recovery[]): number | undefined {
-  const firsts = r.flatMap((x) => (x.timeline.length ? [x.timeline[0]] : []));
+  const firsts = r.flatMap((x) => x.timeline.slice(0, 1));
   return firsts.length < 2 ? undefined : Math.max(...firsts) - Math.min(...firsts);
 }

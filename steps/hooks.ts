@@ -99,7 +99,10 @@ Before(async function (this: PikaWorld, { pickle, gherkinDocument }) {
   this.defer(() => this.target[Symbol.asyncDispose]());
   this.defer(onInterrupt(() => this.dispose()));
   this.startTrace();
-  this.rule = ruleOf(gherkinDocument.feature?.children as GherkinChild[] | undefined, pickle.astNodeIds[0]);
+  this.rule = ruleOf(
+    gherkinDocument.feature?.children as GherkinChild[] | undefined,
+    pickle.astNodeIds[0] ?? "",
+  );
   this.scenarioId = idOfTags(tags);
   const cannot = await this.target.cannotRun?.(tags);
   if (cannot) return skip(this, cannot);

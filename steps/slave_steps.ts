@@ -186,7 +186,10 @@ step("the MetaSync announces ip {ip} and the slave's port, without auth", functi
   expect(
     ms?.node.ip === ip && ms.node.port === port && ms.auth === undefined,
     `MetaSync from ${ip}:${port} without auth`,
-    () => summarize(since(this, MsgType.kMetaSync)[0].msg!),
+    () => {
+      const first = since(this, MsgType.kMetaSync)[0]?.msg;
+      return first ? summarize(first) : "no MetaSync";
+    },
   );
 });
 
@@ -250,7 +253,7 @@ step(
     expect(
       !bad,
       `attempts ${min} s to ${max} s apart`,
-      () => `${bad}; attempts at ${timeline(times(this, MsgType.kMetaSync), reqs[0].at)}`,
+      () => `${bad}; attempts at ${timeline(times(this, MsgType.kMetaSync), reqs[0]?.at ?? 0)}`,
     );
   },
 );

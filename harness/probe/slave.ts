@@ -304,12 +304,13 @@ export class ProbeSlave {
     const lost = all.filter(
       (c) => c.closed || c.responses(MsgType.kMetaSync).some((r) => r.code !== StatusCode.kOk),
     );
-    if (lost.length !== 1)
+    const [only, ...more] = lost;
+    if (!only || more.length)
       throw new Mismatch(
         "exactly one connection that lost the registration (closed by the master or refused)",
         all.map((c) => `${c.label}: ${c.describe()}`).join(" | "),
       );
-    return lost[0];
+    return only;
   }
 
   /** Lets `seconds` pass and returns the one open connection on which pings for `db` arrived. */
@@ -318,7 +319,8 @@ export class ProbeSlave {
     await this.clock.during(seconds);
     const all = [...this.connections.values()];
     const receivers = all.filter((c) => c.pings(db).some((t) => t > start));
-    if (receivers.length !== 1 || receivers[0].closed)
+    const [only, ...more] = receivers;
+    if (!only || more.length || only.closed)
       throw new Mismatch(
         `pings for ${db} on exactly one open connection during ${seconds} s`,
         all
@@ -328,7 +330,7 @@ export class ProbeSlave {
           )
           .join(", "),
       );
-    return receivers[0];
+    return only;
   }
 
   close(): void {

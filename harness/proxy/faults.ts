@@ -246,7 +246,10 @@ function garbage(frame: Buffer): Buffer {
 function flip(frame: Buffer, rng: Rng): Buffer {
   const out = Buffer.from(frame);
   const bodyLength = out.length - HEADER_LENGTH;
-  if (bodyLength > 0) out[HEADER_LENGTH + rng.int(bodyLength)] ^= 1 << rng.int(8);
+  if (bodyLength > 0) {
+    const at = HEADER_LENGTH + rng.int(bodyLength);
+    out.writeUInt8((out.readUInt8(at) ^ (1 << rng.int(8))) & 0xff, at);
+  }
   return out;
 }
 

@@ -218,8 +218,7 @@ class Link {
     let lost = 0;
     dst.cork();
     try {
-      while (this.queue.length > 0 && this.mode === "forward") {
-        const head = this.queue[0];
+      for (let head = this.queue[0]; head && this.mode === "forward"; head = this.queue[0]) {
         if ("bytes" in head) {
           const wait = head.at - this.clock.now();
           if (wait > 0) {

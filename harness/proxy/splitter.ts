@@ -54,13 +54,14 @@ export class FrameSplitter {
 
   /** Drops buffered copies from the front until `keep` bytes remain. */
   private keepTail(keep: number): void {
-    while (this.tail.length > 0 && this.tailLength - this.tail[0].length >= keep) {
-      this.tailLength -= this.tail[0].length;
+    for (let first = this.tail[0]; first && this.tailLength - first.length >= keep; first = this.tail[0]) {
+      this.tailLength -= first.length;
       this.tail.shift();
     }
     const excess = this.tailLength - keep;
-    if (excess > 0) {
-      this.tail[0] = this.tail[0].subarray(excess);
+    const first = this.tail[0];
+    if (excess > 0 && first) {
+      this.tail[0] = first.subarray(excess);
       this.tailLength = keep;
     }
   }

@@ -28,9 +28,8 @@ export class PikaConf {
   }
 
   get(key: string): string | undefined {
-    const i = this.find(key);
-    if (i < 0) return undefined;
-    return this.lines[i].slice(this.lines[i].indexOf(":") + 1).trim();
+    const line = this.lines[this.find(key)];
+    return line?.slice(line.indexOf(":") + 1).trim();
   }
 
   /** A required positive integer, or the default; throws a clear error for a bad value. */

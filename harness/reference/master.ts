@@ -312,12 +312,11 @@ export class MasterSide {
   }
 
   private removeSlaveNode(rc: ReplConn, m: InnerRequest): void {
-    const list = m.removeSlaveNode ?? [];
-    if (list.length === 0) {
+    const r = m.removeSlaveNode?.[0];
+    if (!r) {
       rc.conn.close();
       return;
     }
-    const r = list[0];
     const me = { ip: this.settings.host, port: this.settings.port };
     if (!this.sessions.has(r.slot.dbName) && this.settings.behaviour.crashOnUnknownDb) {
       this.settings.crash(`null dereference in RemoveSlaveNode for database "${r.slot.dbName}"`);
@@ -339,7 +338,7 @@ export class MasterSide {
       });
       return;
     }
-    const n = this.sessions.get(r.slot.dbName)!.get(keyOf(r.node));
+    const n = this.sessions.get(r.slot.dbName)?.get(keyOf(r.node));
     if (n) this.dropSession(n);
     this.send(rc, res.removeSlaveNode(me, r.slot.dbName));
   }

@@ -38,9 +38,11 @@ export class Admin {
   }
 
   /** Sends one command; Redis error replies come back as Error values (not thrown). */
-  async call(...args: string[]): Promise<unknown> {
+  async call(...argv: string[]): Promise<unknown> {
+    const [command, ...args] = argv;
+    if (command === undefined) throw new Error("Admin.call: no command given");
     try {
-      return await this.redis.call(args[0], ...args.slice(1));
+      return await this.redis.call(command, ...args);
     } catch (err) {
       if (err instanceof Error && err.name === "ReplyError") return err;
       throw err;

@@ -87,7 +87,7 @@ export function renderPikaConf(
       comments = [];
       continue;
     }
-    const key = m[1];
+    const key = m[1] ?? "";
     if (!keyApplies(key, version)) {
       pending.delete(key);
       comments = [];
@@ -95,8 +95,9 @@ export function renderPikaConf(
     }
     out.push(...comments);
     comments = [];
-    if (pending.has(key)) {
-      out.push(line_(key, pending.get(key)!));
+    const value = pending.get(key);
+    if (value !== undefined) {
+      out.push(line_(key, value));
       pending.delete(key);
     } else out.push(line);
   }

@@ -179,8 +179,8 @@ function eventRow(e: TraceEvent, y0: number, xOf: Map<string, number>): string {
     `<text class="conn" x="${CONN_X}" y="${n(y0 + 22)}">${esc(fit(clean(e.conn), 8))}</text>`,
   ];
   const label = clean(e.summary);
-  if (arrow) {
-    const to = tos[0];
+  const to = tos[0];
+  if (arrow && to !== undefined) {
     const left = Math.min(from, to);
     const y = y0 + 19;
     // Stop the line short of the lifeline so the arrowhead's tip lands on it.
@@ -315,7 +315,7 @@ function fit(s: string, max: number): string {
 
 /** Escapes text and attribute values. */
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ENTITIES[c]);
+  return s.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
 const ENTITIES: Record<string, string> = {

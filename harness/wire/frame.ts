@@ -106,7 +106,7 @@ export class FrameDecoder {
   /** The first n buffered bytes, without consuming them (n <= buffered). */
   private peek(n: number): Buffer {
     const first = this.chunks[0];
-    if (first.length >= n) return first.subarray(0, n);
+    if (first && first.length >= n) return first.subarray(0, n);
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     for (const c of this.chunks) {
@@ -122,15 +122,14 @@ export class FrameDecoder {
   private take(n: number): Buffer {
     const first = this.chunks[0];
     let out: Buffer;
-    if (first.length >= n) {
+    if (first && first.length >= n) {
       out = first.subarray(0, n);
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
     } else {
       out = Buffer.allocUnsafe(n);
       let filled = 0;
-      while (filled < n) {
-        const c = this.chunks[0];
+      for (let c = this.chunks[0]; c && filled < n; c = this.chunks[0]) {
         const k = Math.min(c.length, n - filled);
         c.copy(out, filled, 0, k);
         filled += k;

@@ -176,11 +176,17 @@ function writeAsGiven(
       if (rt instanceof protobuf.Type) {
         writeAsGiven(rt, v as Record<string, unknown>, w.uint32((field.id << 3) | 2).fork()).ldelim();
       } else if (rt instanceof protobuf.Enum) {
-        w.uint32(field.id << 3).int32(typeof v === "string" ? rt.values[v] : (v as number));
+        const n = typeof v === "string" ? rt.values[v] : (v as number);
+        if (n === undefined)
+          throw new Error(`${type.name}.${field.name}: ${String(v)} is not a value of ${rt.name}`);
+        w.uint32(field.id << 3).int32(n);
       } else {
-        const wireType = (protobuf.types.basic as Record<string, number>)[field.type];
-        const write = w.uint32((field.id << 3) | wireType) as unknown as Record<string, (x: unknown) => void>;
-        write[field.type].call(w, v);
+        const wireType = (protobuf.types.basic as Record<string, number | undefined>)[field.type];
+        const write = (w as unknown as Record<string, ((x: unknown) => void) | undefined>)[field.type];
+        if (wireType === undefined || !write)
+          throw new Error(`${type.name}.${field.name}: the kit cannot encode a field of type ${field.type}`);
+        w.uint32((field.id << 3) | wireType);
+        write.call(w, v);
       }
     }
   }
