@@ -146,7 +146,9 @@ async function throughput(clock: RealClock, port: number, framed: boolean, frame
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))];
+  const x = s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))];
+  if (x === undefined) throw new Error(`bench:proxy: no samples for the ${q} quantile`);
+  return x;
 };
 const median = (xs: number[]) => quantile(xs, 0.5);
 const fmt = (x: number, digits = 1) => x.toFixed(digits).padStart(9);

@@ -171,19 +171,33 @@ function codec(): Figure[] {
   ];
 }
 
+/** `value`, or an Error naming `what` was missing. */
+function must<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`bench: no ${what}`);
+  return value;
+}
+
 function table(figures: Figure[]): string {
-  const base = rate(figures[0]);
+  const first = must(figures[0], "figure (a) to take ratios to");
+  const base = rate(first);
   const rows = figures.map((f) => [
     f.label,
     Math.round(rate(f)).toLocaleString("en-US"),
     f.unit,
     `${f.count.toLocaleString("en-US")} in ${(f.ms / 1000).toFixed(2)} s`,
-    (rate(f) / base).toFixed(f === figures[0] ? 2 : rate(f) / base >= 10 ? 1 : 3),
+    (rate(f) / base).toFixed(f === first ? 2 : rate(f) / base >= 10 ? 1 : 3),
   ]);
   const head = ["figure", "rate", "unit", "measured", "ratio to (a)"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => must(r[i], `cell "${h}" in a row`).length)),
+  );
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 1 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
+    cells
+      .map((c, i) => {
+        const width = must(widths[i], `width for column ${i}`);
+        return i === 1 || i === 4 ? c.padStart(width) : c.padEnd(width);
+      })
+      .join("  ");
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 

@@ -45,8 +45,12 @@ function wellFormed(xml: string): string[] {
       continue;
     }
     if (!m[2]) continue;
-    for (const [, value] of m[3].matchAll(/="([^"]*)"/g))
+    const attributes = m[3];
+    assert.ok(attributes !== undefined, `<${m[2]}> matched without its attribute group`);
+    for (const [attribute, value] of attributes.matchAll(/="([^"]*)"/g)) {
+      assert.ok(value !== undefined, `attribute without a quoted value: ${attribute}`);
       assert.doesNotMatch(value, /&(?!(?:amp|lt|gt|quot|#39|#\d+);)/, `bare "&" in attribute: ${value}`);
+    }
     if (m[1]) assert.equal(stack.pop(), m[2], `</${m[2]}> closes the wrong element`);
     else {
       names.push(m[2]);
@@ -140,7 +144,8 @@ test("all text is XML-escaped: summaries, names, connection labels and the title
   assert.match(svg, /data-name="m&amp;&quot;x"/);
   // Characters XML 1.0 forbids never reach the document.
   const forbidden = [...svg].filter((ch) => {
-    const c = ch.codePointAt(0)!;
+    const c = ch.codePointAt(0);
+    assert.ok(c !== undefined, "a character has a code point");
     return (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0xd800 && c <= 0xdfff);
   });
   assert.deepEqual(forbidden, []);

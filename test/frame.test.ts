@@ -247,6 +247,13 @@ const FIXTURES: Fixture[] = [
 const STREAM = Buffer.concat(FIXTURES.map((f) => f.wire));
 const BODIES = FIXTURES.map((f) => f.wire.subarray(4));
 
+/** The bytes of the fixture at `index`, failing clearly when there is none. */
+function fixtureWire(index: number): Buffer {
+  const f = FIXTURES[index];
+  assert.ok(f, `fixture ${index} exists`);
+  return f.wire;
+}
+
 interface Decoded {
   frames: Buffer[];
   error?: FrameError;
@@ -300,7 +307,12 @@ function pushError(d: FrameDecoder, chunk: Uint8Array): FrameError {
 describe("worked frames of pika-protocol.md §1.5", () => {
   for (const f of FIXTURES) {
     test(`${f.name}: encode is byte-exact`, () => {
-      const body = f.request ? encodeRequest(f.request) : encodeResponse(f.response!);
+      let body: Buffer;
+      if (f.request) body = encodeRequest(f.request);
+      else {
+        assert.ok(f.response, `${f.name} holds a request or a response`);
+        body = encodeResponse(f.response);
+      }
       assert.equal(encodeFrame(body).toString("hex"), f.wire.toString("hex"));
     });
 
@@ -308,9 +320,11 @@ describe("worked frames of pika-protocol.md §1.5", () => {
       const { frames, error } = decodeChunks([f.wire]);
       assert.equal(error, undefined);
       assert.equal(frames.length, 1);
-      assert.equal(frames[0].length, f.wire.readUInt32BE(0));
-      if (f.request) assert.deepEqual(decodeRequest(frames[0]), f.request);
-      else assert.deepEqual(decodeResponse(frames[0]), f.response);
+      const [frame] = frames;
+      assert.ok(frame, "one frame decoded");
+      assert.equal(frame.length, f.wire.readUInt32BE(0));
+      if (f.request) assert.deepEqual(decodeRequest(frame), f.request);
+      else assert.deepEqual(decodeResponse(frame), f.response);
     });
   }
 
@@ -319,7 +333,8 @@ describe("worked frames of pika-protocol.md §1.5", () => {
   });
 
   test("decoded fields of the kOk MetaSync response, one by one", () => {
-    const f = FIXTURES.find((x) => x.name.startsWith("MetaSync response kOk"))!;
+    const f = FIXTURES.find((x) => x.name.startsWith("MetaSync response kOk"));
+    assert.ok(f, "a fixture for the kOk MetaSync response");
     const m = decodeResponse(f.wire.subarray(4));
     assert.equal(m.type, MsgType.kMetaSync);
     assert.equal(m.code, StatusCode.kOk);
@@ -330,7 +345,8 @@ describe("worked frames of pika-protocol.md §1.5", () => {
   });
 
   test("decoded fields of the MetaSync request with auth, one by one", () => {
-    const f = FIXTURES.find((x) => x.name === "MetaSync request, auth")!;
+    const f = FIXTURES.find((x) => x.name === "MetaSync request, auth");
+    assert.ok(f, "a fixture for the MetaSync request with auth");
     const m = decodeRequest(f.wire.subarray(4));
     assert.equal(m.type, MsgType.kMetaSync);
     assert.equal(m.metaSync?.node.ip, "127.0.0.1");
@@ -378,7 +394,7 @@ describe("FrameDecoder: split points", () => {
   test("empty chunks change nothing", () => {
     const d = new FrameDecoder();
     assert.deepEqual(d.push(Buffer.alloc(0)), []);
-    const first = FIXTURES[0].wire;
+    const first = fixtureWire(0);
     assert.deepEqual(d.push(first.subarray(0, 3)), []);
     assert.deepEqual(d.push(new Uint8Array(0)), []);
     assert.deepEqual(hexOf(d.push(first.subarray(3))), [first.subarray(4).toString("hex")]);
@@ -387,8 +403,8 @@ describe("FrameDecoder: split points", () => {
 
   test("a chunk that ends one frame and starts the next keeps the rest pending", () => {
     const d = new FrameDecoder();
-    const a = FIXTURES[0].wire;
-    const b = FIXTURES[1].wire;
+    const a = fixtureWire(0);
+    const b = fixtureWire(1);
     const frames = d.push(Buffer.concat([a, b.subarray(0, 6)]));
     assert.deepEqual(hexOf(frames), [a.subarray(4).toString("hex")]);
     assert.equal(d.pending, 6);
@@ -488,14 +504,14 @@ describe("FrameDecoder: length limits", () => {
   test("after an error the decoder stays failed, whatever comes next", () => {
     const d = new FrameDecoder();
     const first = pushError(d, hex("00 00 00 00"));
-    const again = pushError(d, FIXTURES[0].wire);
+    const again = pushError(d, fixtureWire(0));
     assert.equal(again, first);
     assert.equal(pushError(d, Buffer.alloc(0)), first);
   });
 
   test("frames ahead of a refused header in the same chunk are handed over with the error", () => {
-    const a = FIXTURES[0].wire;
-    const b = FIXTURES[2].wire;
+    const a = fixtureWire(0);
+    const b = fixtureWire(2);
     const { frames, error } = decodeChunks([Buffer.concat([a, b, hex("00 00 00 00 08 01")])]);
     assert.equal(error?.kind, "zero-length");
     assert.equal(error?.hexPrefix, "0801");
@@ -517,7 +533,7 @@ describe("FrameDecoder: properties", () => {
         fc.uint8Array({ maxLength: 12 }),
         fc.nat({ max: 48 }).map((n) => rawFrame(n)),
         fc.uint8Array({ minLength: 1, maxLength: 40 }).map((b) => encodeFrame(b)),
-        fc.constantFrom(rawFrame(0), rawFrame(0xffffffff), rawFrame(536_870_908), FIXTURES[0].wire),
+        fc.constantFrom(rawFrame(0), rawFrame(0xffffffff), rawFrame(536_870_908), fixtureWire(0)),
       ),
       { maxLength: 10 },
     )

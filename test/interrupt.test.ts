@@ -54,10 +54,12 @@ function startRun(env: NodeJS.ProcessEnv): Run {
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout!.on("data", (d) => {
+  const { stdout, stderr } = child;
+  assert.ok(stdout && stderr, "the run's stdout and stderr are piped");
+  stdout.on("data", (d) => {
     out += d;
   });
-  child.stderr!.on("data", (d) => {
+  stderr.on("data", (d) => {
     out += d;
   });
   const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
@@ -157,12 +159,14 @@ describe("SIGINT during a run", () => {
       PIKA_IMAGE: image,
       PIKA_VERSION: process.env.PIKA_VERSION || REFERENCE_VERSION,
     });
-    const owner = ownerId(run.child.pid!); // taken while the run lives: its start time is in it
+    const pid = run.child.pid;
+    assert.ok(pid !== undefined, "the run has a process id");
+    const owner = ownerId(pid); // taken while the run lives: its start time is in it
     const ours = async () => (await client.container.list()).filter((c) => c.Labels?.[LABEL.owner] === owner);
     try {
       const port = await until("master container", run, async () => {
-        const c = (await ours()).find((x) => x.Labels?.[LABEL.node]?.startsWith("master-"));
-        return c ? Number(c.Labels[LABEL.node].slice("master-".length)) : undefined;
+        const node = (await ours()).map((x) => x.Labels?.[LABEL.node]).find((n) => n?.startsWith("master-"));
+        return node ? Number(node.slice("master-".length)) : undefined;
       });
       await until("PONG from the master container", run, async () =>
         (await probeOnce(port)) === undefined ? true : undefined,

@@ -169,8 +169,8 @@ test("an undecodable frame and bytes after a refused header are forwarded unchan
   assert.deepEqual(c.bytes, stream, "the echo saw exactly what the client sent");
   const toMaster = proxy.framesOf("toMaster");
   assert.equal(toMaster.length, 2);
-  assert.equal(toMaster[0].msg?.type, MsgType.kMetaSync);
-  assert.match(toMaster[1].error ?? "", /cannot decode|invalid/);
+  assert.equal(toMaster[0]?.msg?.type, MsgType.kMetaSync);
+  assert.match(toMaster[1]?.error ?? "", /cannot decode|invalid/);
   assert.ok(proxy.trace.events.some((e) => e.kind === "raw" && /zero-length/.test(e.summary)));
 });
 
@@ -190,7 +190,7 @@ test("drop: the first MetaSync response is dropped, the next one arrives", async
   await clock.during(3);
   assert.equal(c.responses(MsgType.kMetaSync).length, 0);
   assert.ok(proxy.trace.events.some((e) => e.kind === "fault" && /dropped/.test(e.summary)));
-  assert.deepEqual(proxy.framesOf("toSlave")[0].faults, ["drop#1: dropped"]);
+  assert.deepEqual(proxy.framesOf("toSlave")[0]?.faults, ["drop#1: dropped"]);
   c.send(probe.metaSync());
   assert.equal((await c.reply(MsgType.kMetaSync, 1)).code, StatusCode.kOk);
 });
@@ -202,7 +202,9 @@ test("delay: the TrySync reply is held 25 s while the pings after it are not", a
   const sent = clock.now();
   c.send(req.trySync(SLAVE, "db0"));
   await c.reply(MsgType.kTrySync, 30);
-  const arrived = c.received.find((r) => r.msg?.type === MsgType.kTrySync)!.at;
+  const reply = c.received.find((r) => r.msg?.type === MsgType.kTrySync);
+  assert.ok(reply, "the TrySync reply was received");
+  const arrived = reply.at;
   assert.equal(arrived - sent, 25_000);
   // The session times out at 20 s (the probe never acks), so about 9 pings go by first.
   const pings = c.pings().filter((at) => at < arrived);
@@ -220,7 +222,7 @@ test("delay: a frame still held when its connection closes is lost, and the trac
   c.socket.end();
   await clock.during(10);
   assert.deepEqual([c.bytes.length, c.closed], [0, true]);
-  assert.equal(proxy.connections[0].state, "closed");
+  assert.equal(proxy.connections[0]?.state, "closed");
   assert.ok(proxy.trace.events.some((e) => /1 delayed frame\(s\) not forwarded/.test(e.summary)));
 });
 
@@ -259,7 +261,7 @@ test("cut (fin) after the MetaSync kOk: the slave gets kOk then FIN; the master 
   await c.closedWithin(1);
   assert.equal(c.responses(MsgType.kMetaSync)[0]?.code, StatusCode.kOk);
   await clock.within(1, () => node.master.slaves.size === 0);
-  assert.equal(proxy.connections[0].state, "closed");
+  assert.equal(proxy.connections[0]?.state, "closed");
 });
 
 for (const how of ["fin", "rst"] as const) {
@@ -273,6 +275,7 @@ for (const how of ["fin", "rst"] as const) {
     await clock.within(1, () => c.closed && master.accepted[0]?.closed);
     assert.deepEqual(c.bytes, Buffer.concat([metaSyncFrame, metaSyncFrame, metaSyncFrame]));
     const m = master.accepted[0];
+    assert.ok(m, "the master accepted the connection");
     if (how === "fin") {
       assert.deepEqual([c.ended, c.error, m.ended, m.error], [true, undefined, true, undefined]);
     } else {
@@ -332,7 +335,9 @@ test("FIN and RST from either side are passed on to the other", async (t) => {
   );
   const c = await client(t, clock, proxy.port);
   await clock.settle();
-  master.accepted[2].socket.end(); // master FIN → slave FIN
+  const third = master.accepted[2];
+  assert.ok(third, "the master accepted the third connection");
+  third.socket.end(); // master FIN → slave FIN
   await clock.within(1, () => c.closed);
   assert.deepEqual([c.ended, c.error], [true, undefined]);
 });
@@ -359,13 +364,13 @@ test("half-open: the slave's side is closed, the master keeps its socket and Sla
   assert.ok(item, "the master still has the SlaveItem");
   assert.equal(item.conn.conn.closed, false, "the master's socket is still open");
   assert.match(node.info("replication"), /connected_slaves:1\r\nslave0:ip=127\.0\.0\.1,port=40000/);
-  assert.equal(proxy.connections[0].state, "half-open");
+  assert.equal(proxy.connections[0]?.state, "half-open");
   const discarded = proxy.framesOf("toSlave").filter((f) => f.discarded);
   assert.ok(discarded.length >= 4, `the master's pings went nowhere: ${discarded.length}`);
   assert.ok(proxy.trace.events.some((e) => /\[discarded: half-open\]/.test(e.summary)));
   // Nothing reaches the master any more, so its 180 s read-idle timer closes the old socket.
   await clock.within(181, () => node.master.slaves.size === 0);
-  await clock.within(1, () => proxy.connections[0].state === "closed");
+  await clock.within(1, () => proxy.connections[0]?.state === "closed");
 });
 
 test("half-open as a frame fault: right after the MetaSync kOk", async (t) => {
@@ -395,7 +400,7 @@ test("silence: new connections are accepted and never answered; removing it lets
   c.send(probe.metaSync());
   await clock.during(5);
   assert.deepEqual([c.received.length, c.closed, node.master.slaves.size], [0, false, 0]);
-  assert.equal(proxy.connections[0].state, "silenced");
+  assert.equal(proxy.connections[0]?.state, "silenced");
   assert.ok(proxy.trace.events.some((e) => /kMetaSync .*\[discarded: silenced\]/.test(e.summary)));
   await proxy.remove(name);
   await probe.register("B");
@@ -428,7 +433,9 @@ test("latency with jitter on both directions delays the MetaSync round trip by 2
     const sent = clock.now();
     c.send(probe.metaSync());
     await c.reply(MsgType.kMetaSync, 1);
-    rtts.push(c.received[0].at - sent);
+    const [reply] = c.received;
+    assert.ok(reply, "the MetaSync reply was received");
+    rtts.push(reply.at - sent);
   }
   for (const rtt of rtts) assert.ok(rtt >= 400 && rtt <= 800, `rtt ${rtt}`);
   assert.equal(rtts[0], rtts[1], "same seed, same delay");
@@ -466,8 +473,16 @@ test("faults added and removed while a connection runs lose and reorder nothing 
     sent.push(f);
     c.socket.write(f.subarray(0, 5));
     c.socket.write(f.subarray(5));
-    if (i % 10 === 3) names.push(await proxy.add(faults[names.length % faults.length]));
-    if (i % 10 === 7) await proxy.remove(names.shift()!);
+    if (i % 10 === 3) {
+      const fault = faults[names.length % faults.length];
+      assert.ok(fault, "a fault to add");
+      names.push(await proxy.add(fault));
+    }
+    if (i % 10 === 7) {
+      const name = names.shift();
+      assert.ok(name !== undefined, "a fault to remove");
+      await proxy.remove(name);
+    }
     await clock.during(0.01);
   }
   const all = Buffer.concat(sent);

@@ -107,9 +107,13 @@ test("kOther: stays ShouldMetaSync and retries on the same connection, 2 s to 12
   const ms = pm.received(MsgType.kMetaSync);
   assert.equal(ms.length, 3);
   assert.equal(new Set(ms.map((r) => r.conn)).size, 1);
-  for (let i = 1; i < ms.length; i++) {
-    const gap = ms[i].at - ms[i - 1].at;
-    assert.ok(gap >= 2000 && gap <= 12_000, `gap ${gap} ms`);
+  let previous: number | undefined;
+  for (const { at } of ms) {
+    if (previous !== undefined) {
+      const gap = at - previous;
+      assert.ok(gap >= 2000 && gap <= 12_000, `gap ${gap} ms`);
+    }
+    previous = at;
   }
 });
 
@@ -184,8 +188,8 @@ test("a silent connection is closed after 60 s and the handshake starts again", 
   slave.setMaster("127.0.0.1", pm.port, false);
   await clock.within(1, () => slave.dbs.get("db0")?.state === "WaitReply");
   const sent = clock.now();
-  await clock.within(65, () => pm.connections[0].closedAt !== undefined);
-  const idle = ((pm.connections[0].closedAt ?? 0) - sent) / 1000;
+  await clock.within(65, () => pm.connections[0]?.closedAt !== undefined);
+  const idle = ((pm.connections[0]?.closedAt ?? 0) - sent) / 1000;
   assert.ok(idle >= 60 && idle <= 61, `closed after ${idle} s of silence`);
   await clock.within(12, () => pm.received(MsgType.kMetaSync).length === 2);
   assert.equal(pm.connections.length, 2);
@@ -197,7 +201,9 @@ test("a TrySync that is never answered is sent again after 10 s (R31)", async ()
   slave.setMaster("127.0.0.1", pm.port, false);
   await clock.within(1, () => pm.received(MsgType.kTrySync).length === 1);
   await clock.within(10, () => pm.received(MsgType.kTrySync).length === 2);
-  assert.ok(pm.received(MsgType.kTrySync)[1].at - pm.received(MsgType.kTrySync)[0].at >= 10_000);
+  const [first, second] = pm.received(MsgType.kTrySync);
+  assert.ok(first && second, "two TrySyncs received");
+  assert.ok(second.at - first.at >= 10_000);
 });
 
 test("SLAVEOF NO ONE: NoConnect at once, the connection closed, no more attempts", async () => {
@@ -207,7 +213,7 @@ test("SLAVEOF NO ONE: NoConnect at once, the connection closed, no more attempts
   slave.removeMaster();
   assert.equal(slave.state, "NoConnect");
   assert.equal(slave.master, undefined);
-  await clock.within(1, () => pm.connections[0].closedAt !== undefined);
+  await clock.within(1, () => pm.connections[0]?.closedAt !== undefined);
   await clock.during(60);
   assert.equal(pm.received(MsgType.kMetaSync).length, 1);
 });

@@ -69,6 +69,7 @@ test("a feature is read with gherkin: rules, sentence, levels, roles, issues, pr
   assert.equal(feature.name, "Duplicate MetaSync");
   assert.deepEqual(feature.description, ["Why it matters: Pika answers kOther (#2291)."]);
   const [dup, same] = feature.rules;
+  assert.ok(dup && same, "two rules read");
   assert.equal(dup.id, "MS-DUP");
   assert.equal(dup.sentence, "A master MUST answer a repeated MetaSync with kOk");
   assert.deepEqual(dup.protocol, [1, 2]);

@@ -10,14 +10,18 @@ test("half-open: the reference is back with one MetaSync; the kOther variant loo
   {
     await using t = new ReferenceTarget(1);
     const r = await halfOpenCase(t);
-    assert.equal(r.recoveries[0].attempts, 1);
-    assert.ok((r.recoveries[0].recoveredS ?? 99) < 12.5); // the first retry comes 2 s to 12 s after the fault
+    const [recovery] = r.recoveries;
+    assert.ok(recovery, "one recovery measured");
+    assert.equal(recovery.attempts, 1);
+    assert.ok((recovery.recoveredS ?? 99) < 12.5); // the first retry comes 2 s to 12 s after the fault
   }
   {
     await using t = new ReferenceTarget(1, behaviourOf("pika-4.0"));
     const r = await halfOpenCase(t);
-    assert.ok(r.recoveries[0].attempts >= 17, `${r.recoveries[0].attempts} attempts`);
-    const s = r.recoveries[0].recoveredS ?? 0;
+    const [recovery] = r.recoveries;
+    assert.ok(recovery, "one recovery measured");
+    assert.ok(recovery.attempts >= 17, `${recovery.attempts} attempts`);
+    const s = recovery.recoveredS ?? 0;
     assert.ok(s >= 180 && s <= 195, `recovered after ${s} s`);
   }
 });

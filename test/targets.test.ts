@@ -43,7 +43,11 @@ const keysOf = (text: string) =>
   text
     .split("\n")
     .filter((l) => /^[a-z]/.test(l))
-    .map((l) => l.split(" : ")[0].replace(/ :$/, ""));
+    .map((l) => {
+      const [key] = l.split(" : ");
+      assert.ok(key !== undefined, `a key in "${l}"`);
+      return key.replace(/ :$/, "");
+    });
 
 describe("pika.conf rendering", () => {
   const keys = confKeys(
@@ -325,7 +329,8 @@ function sleeper(): number {
     stdio: "ignore",
   });
   p.unref();
-  return p.pid!;
+  assert.ok(p.pid !== undefined, "the sleeper started");
+  return p.pid;
 }
 
 const alive = (pid: number) => ownerAlive(ownerId(pid));
@@ -344,7 +349,8 @@ describe("leftovers of killed runs", () => {
     const dead = makeRunDir("bin", tmp);
     const deadOwner = spawn(process.execPath, ["-e", ""]);
     await new Promise((r) => deadOwner.once("exit", r));
-    fs.writeFileSync(path.join(dead, "owner"), `${ownerId(deadOwner.pid!)}\n`);
+    assert.ok(deadOwner.pid !== undefined, "the dead owner ran");
+    fs.writeFileSync(path.join(dead, "owner"), `${ownerId(deadOwner.pid)}\n`);
     const node = sleeper();
     fs.mkdirSync(path.join(dead, "master-10001"));
     fs.writeFileSync(path.join(dead, "master-10001", "node.pid"), `${ownerId(node)}\n`);
