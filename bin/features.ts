@@ -60,7 +60,7 @@ export function tagsForIds(globs: string[], scenarios: ScenarioInfo[]): string {
   const res = globs.map(
     (g) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`),
   );
-  const ids = scenarios.flatMap((s) => (s.id && res.some((r) => r.test(s.id!)) ? [s.id] : []));
+  const ids = scenarios.flatMap(({ id }) => (id !== undefined && res.some((r) => r.test(id)) ? [id] : []));
   if (ids.length === 0) throw new Error(`no scenario ID matches ${globs.join(", ")}; list them with --list`);
   return `(${ids.map((id) => `@${id}`).join(" or ")})`;
 }

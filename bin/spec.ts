@@ -579,7 +579,7 @@ export function buildSpec(input: SpecInput): SpecResult {
       violations.push({
         file: input.uncovered.file,
         line: yamlLine(n),
-        message: `R${n} is now covered by ${coverage.get(n)!.join(", ")}; delete its entry`,
+        message: `R${n} is now covered by ${(coverage.get(n) ?? []).join(", ")}; delete its entry`,
       });
     }
   }

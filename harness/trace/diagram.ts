@@ -68,7 +68,8 @@ export function sequenceSvg(
   const names = participants(kept);
   const lanes = names.length || 1;
   const spacing = (LANES_RIGHT - LANES_LEFT) / lanes;
-  const xOf = new Map(names.map((n, i) => [n, LANES_LEFT + spacing * (i + 0.5)]));
+  const laneXs = names.map((name, i) => ({ name, x: LANES_LEFT + spacing * (i + 0.5) }));
+  const xOf = new Map(laneXs.map((l) => [l.name, l.x]));
 
   const rowsTop = TOP + BOX_H + 14;
   const rowsHeight = Math.max(rows.length, 1) * ROW;
@@ -95,8 +96,7 @@ export function sequenceSvg(
   });
   out.push(`<text class="head" x="${TIME_X}" y="${n(TOP + 16)}" text-anchor="end">time s</text>`);
   out.push(`<text class="head" x="${CONN_X}" y="${n(TOP + 16)}">conn</text>`);
-  for (const name of names) {
-    const x = xOf.get(name)!;
+  for (const { x } of laneXs) {
     out.push(
       `<line class="lifeline" x1="${n(x)}" y1="${n(TOP + BOX_H)}" x2="${n(x)}" y2="${n(bottomBoxY)}"/>`,
     );
@@ -105,7 +105,7 @@ export function sequenceSvg(
     [TOP, "top"],
     [bottomBoxY, "bottom"],
   ] as const) {
-    for (const name of names) out.push(participantBox(name, xOf.get(name)!, y, spacing, where));
+    for (const { name, x } of laneXs) out.push(participantBox(name, x, y, spacing, where));
   }
   if (rows.length === 0)
     out.push(
@@ -167,8 +167,9 @@ export function traceText(events: readonly TraceEvent[]): string {
 }
 
 function eventRow(e: TraceEvent, y0: number, xOf: Map<string, number>): string {
-  const tos = receivers(e).map((r) => xOf.get(r)!);
-  const from = xOf.get(e.from)!;
+  // Every sender and receiver has a lane (participants() lists them all); 0 only if one had not.
+  const tos = receivers(e).map((r) => xOf.get(r) ?? 0);
+  const from = xOf.get(e.from) ?? 0;
   const arrow = !NOTE_KINDS.has(e.kind) && tos.length === 1 && tos[0] !== from;
   const kind = !arrow ? "note" : ARROW_KINDS.has(e.kind) ? e.kind : "other";
   const cls = /^[a-z]+$/.test(e.kind) ? ` k-${e.kind}` : "";
