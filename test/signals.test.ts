@@ -95,7 +95,9 @@ async function stopRun(which: keyof typeof TARGETS, signal: NodeJS.Signals): Pro
   child.stderr?.on("data", (d) => {
     out += d;
   });
-  const root = child.pid as number;
+  const root = child.pid;
+  assert.ok(root !== undefined, "npx started");
+  let seen: number[] = [];
   try {
     // Both scenarios' nodes are up: two reference-server processes under the run.
     const nodes = await until(
@@ -108,6 +110,7 @@ async function stopRun(which: keyof typeof TARGETS, signal: NodeJS.Signals): Pro
       () => out,
     );
     const all = [root, ...descendants(root).map((p) => p.pid)];
+    seen = all;
     const victim = which === "npm" ? root : descendants(root).find(TARGETS[which])?.pid;
     assert.ok(
       victim,
@@ -147,6 +150,14 @@ async function stopRun(which: keyof typeof TARGETS, signal: NodeJS.Signals): Pro
     );
     assert.ok(nodes.every((n) => !alive(n.pid)));
   } finally {
+    // Whatever the outcome, nothing of this run outlives the test: the nodes run in process
+    // groups of their own, so each process seen is killed by its pid, then the run's group.
+    for (const pid of [...seen, ...descendants(root).map((p) => p.pid)].reverse())
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
     try {
       process.kill(-root, "SIGKILL");
     } catch {
