@@ -66,7 +66,10 @@ describe("Rng", () => {
       assert.ok(Number.isInteger(s) && s >= 0 && s < 2 ** 32, `${env} -> ${s}`);
     }
     for (const env of ["abc", "-1", "1.5", String(2 ** 32), "12345678901"])
-      assert.throws(() => seedFrom(env), /PIKA_SEED=".*" is not a seed: give a whole number from 0 to 4294967295/);
+      assert.throws(
+        () => seedFrom(env),
+        /PIKA_SEED=".*" is not a seed: give a whole number from 0 to 4294967295/,
+      );
   });
 });
 

@@ -217,11 +217,12 @@ export class MasterSide {
   }
 
   private session(rc: ReplConn, db: string, key: string): SlaveNode {
-    const nodes = this.sessions.get(db)!;
+    const nodes = this.sessions.get(db);
+    if (!nodes) throw new Error(`reference master: no database ${db} (callers check first)`);
     let n = nodes.get(key);
     if (!n) {
       this.routes.set(key, rc);
-      const sessionId = this.sessionCounters.get(db)!;
+      const sessionId = this.sessionCounters.get(db) ?? 0;
       this.sessionCounters.set(db, sessionId + 1);
       n = { db, key, sessionId, state: "NotSync", lastRecv: this.clock.now() };
       nodes.set(key, n);

@@ -9,8 +9,8 @@ import { Listener, LOOPBACK, REPL_SHIFT } from "../net";
 import { type Behaviour, CONFORMANT } from "./behaviour";
 import type { PikaConf } from "./conf";
 import { MasterSide } from "./master";
-import { encodeReply, type Reply, RespParser } from "./resp";
-import { type DbState, SlaveSide } from "./slave";
+import { encodeReply, type Reply, RespError, RespParser } from "./resp";
+import { type DbState, MAX_CONN_RBUF, SlaveSide } from "./slave";
 
 /** The pika_version the reference reports in INFO server. */
 export const REFERENCE_VERSION = "reference-0.1.0";
@@ -82,6 +82,14 @@ export class ReferenceNode {
       replicationId: () => this.conf.get("replication-id") ?? "",
       adoptReplicationId: (id) => this.conf.rewrite("replication-id", id),
       behaviour: this.behaviour,
+      // The slave's frame limit (R4), clamped to [64 MiB, 1 GiB] as Pika clamps it.
+      maxConnRbufSize: Math.min(
+        MAX_CONN_RBUF.max,
+        Math.max(
+          MAX_CONN_RBUF.min,
+          this.conf.int("max-conn-rbuf-size", MAX_CONN_RBUF.default, Number.MIN_SAFE_INTEGER),
+        ),
+      ),
     });
     try {
       this.listeners.push(await Listener.open(this.clock, this.port, (s) => this.serveResp(s)));
@@ -93,9 +101,10 @@ export class ReferenceNode {
     this.started = true;
     const slaveof = this.conf.get("slaveof") ?? "";
     if (slaveof !== "") {
-      const m = /^(.+):(\d+)$/.exec(slaveof);
-      if (!m) throw new Error(`pika.conf: slaveof must be ip:port, got "${slaveof}"`);
-      this.slave.setMaster(m[1], Number(m[2]), false);
+      const [, ip, port] = /^(.+):(\d+)$/.exec(slaveof) ?? [];
+      if (ip === undefined || port === undefined)
+        throw new Error(`pika.conf: slaveof must be ip:port, got "${slaveof}"`);
+      this.slave.setMaster(ip, Number(port), false);
     }
   }
 
@@ -119,18 +128,24 @@ export class ReferenceNode {
   private serveResp(socket: Socket): void {
     const parser = new RespParser();
     let authed = false;
+    let refused = false;
     socket.on("error", () => {});
     socket.on("data", (chunk: Buffer) => {
+      if (refused) return;
       let cmds: string[][];
+      let failure: RespError | undefined;
       try {
         cmds = parser.push(chunk);
       } catch (err) {
-        socket.end(encodeReply({ error: `ERR ${(err as Error).message}` }));
-        return;
+        if (!(err instanceof RespError)) throw err;
+        // As Redis does: the commands ahead of the bad request are answered, then the error,
+        // then the connection is closed.
+        cmds = err.commands;
+        failure = err;
       }
       for (const argv of cmds) {
-        if (argv.length === 0) continue;
-        const name = argv[0].toLowerCase();
+        const name = argv[0]?.toLowerCase();
+        if (name === undefined) continue;
         let reply: Reply;
         if (name === "auth") {
           const ok = argv.length === 2 && (this.requirepass() === "" || argv[1] === this.requirepass());
@@ -150,6 +165,15 @@ export class ReferenceNode {
         }
         socket.write(encodeReply(reply));
       }
+      if (failure) {
+        // The error, then a FIN. What the client still sends is read and dropped: closing with
+        // unread bytes would reset the connection and could lose the error on its way. The
+        // socket goes when the client closes its side, or 2 s after the error at the latest.
+        refused = true;
+        socket.end(encodeReply({ error: `ERR ${failure.message}` }));
+        const linger = this.clock.setTimeout(() => socket.destroy(), 2000);
+        socket.once("close", () => this.clock.clearTimeout(linger));
+      }
     });
   }
 
@@ -161,14 +185,13 @@ export class ReferenceNode {
       case "info":
         return { bulk: this.info(args[0]?.toLowerCase() ?? "all") };
       case "config": {
-        const sub = args[0]?.toLowerCase();
-        const key = args[1]?.toLowerCase();
-        const settable = ["requirepass", "masterauth"];
+        const [sub, key, value] = [args[0]?.toLowerCase(), args[1]?.toLowerCase(), args[2]];
+        const settable = key !== undefined && ["requirepass", "masterauth"].includes(key);
         if (sub === "get" && args.length === 2) {
-          return { array: settable.includes(key!) ? [key!, this.conf.get(key!) ?? ""] : [] };
+          return { array: settable ? [key, this.conf.get(key) ?? ""] : [] };
         }
-        if (sub === "set" && args.length === 3 && settable.includes(key!)) {
-          this.conf.set(key!, args[2]);
+        if (sub === "set" && args.length === 3 && settable && value !== undefined) {
+          this.conf.set(key, value);
           return { simple: "OK" };
         }
         if (sub === "rewrite" && args.length === 1) {
@@ -204,19 +227,19 @@ export class ReferenceNode {
   /** SLAVEOF, with Pika's replies (docs/PROTOCOL.md §6.1, R37). */
   private slaveof(args: string[]): Reply {
     const arity = { error: "ERR wrong number of arguments for 'slaveof' command" };
-    if (args.length < 2 || args.length > 3) return arity;
-    if (args[0].toLowerCase() === "no" && args[1].toLowerCase() === "one" && args.length === 2) {
+    const [ip, portText, third] = args;
+    if (ip === undefined || portText === undefined || args.length > 3) return arity;
+    if (ip.toLowerCase() === "no" && portText.toLowerCase() === "one" && third === undefined) {
       this.slave.removeMaster();
       this.conf.set("slaveof", "");
       return { simple: "OK" };
     }
-    if (args.length === 3 && args[2].toLowerCase() !== "force") return arity;
-    const force = args.length === 3;
+    if (third !== undefined && third.toLowerCase() !== "force") return arity;
+    const force = third !== undefined;
     if (this.master.slaves.size > 0) return { error: "ERR already master of others, invalid usage" };
-    const port = Number(args[1]);
-    if (!/^\d+$/.test(args[1]) || !Number.isInteger(port) || port <= 0)
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || !Number.isInteger(port) || port <= 0)
       return { error: "ERR value is not an integer or out of range" };
-    const ip = args[0];
     if (["localhost", "127.0.0.1", LOOPBACK].includes(ip) && port === this.port)
       return { error: "ERR The master ip:port and the slave ip:port are the same" };
     const current = this.slave.master;
@@ -246,11 +269,12 @@ export class ReferenceNode {
       `role:${header[1]}`,
       `ReplicationID:${this.conf.get("replication-id") ?? ""}`,
     ];
-    if (isSlave) {
+    const master = this.slave.master;
+    if (isSlave && master) {
       const dbs = [...this.slave.dbs.values()];
       lines.push(
-        `master_host:${this.slave.master!.ip}`,
-        `master_port:${this.slave.master!.port}`,
+        `master_host:${master.ip}`,
+        `master_port:${master.port}`,
         `master_link_status:${this.slave.linkUp ? "up" : "down"}`,
         "repl_connect_status:",
         ...dbs.map((d) => `${d.name}:${CONNECT_STATUS[d.state]}`),

@@ -7,6 +7,8 @@
  * reference follows the rule:
  * - retries are paced by a RetryPolicy (jittered backoff, 2 s to 12 s) instead of a fixed 10 s;
  * - an undecodable frame from the master closes the connection and the slave reconnects (R6);
+ * - a frame longer than max-conn-rbuf-size is refused at its header, before any of its body is
+ *   read, and the slave reconnects (R4); Pika reads it whole, fails to parse it and stops;
  * - a kOk without a replication_id is an error, not an endless retry (R21);
  * - a TrySync/DBSync reply other than kOk, or no reply for 10 s, leaves WaitReply (R31);
  * - SLAVEOF to the same master restarts the handshake when the slave is in Error (#1178).
@@ -17,10 +19,12 @@ import { connect, REPL_SHIFT } from "../net";
 import {
   decodeResponse,
   encodeRequest,
+  type FrameError,
   type InnerRequest,
   type InnerResponse,
   MessageError,
   MsgType,
+  PIKA_MAX_BODY,
   type PNode,
   req,
   StatusCode,
@@ -42,6 +46,9 @@ export type DbState =
 /** Pika's slave timers, and the reference's WaitReply timeout (R31). */
 export const SLAVE_TIMERS = { probeTimeoutMs: 1500, recvTimeoutS: 20, idleCloseS: 60, waitReplyS: 10 };
 
+/** Pika's default `max-conn-rbuf-size` (256 MiB), and the range Pika clamps a configured value to. */
+export const MAX_CONN_RBUF = { default: 268_435_456, min: 67_108_864, max: 1_073_741_824 };
+
 export interface SlaveSettings {
   /** This node's own port P, announced as Node.port. */
   port: number;
@@ -51,6 +58,8 @@ export interface SlaveSettings {
   replicationId(): string;
   adoptReplicationId(id: string): void;
   behaviour: Behaviour;
+  /** The largest frame body taken from the master (`max-conn-rbuf-size`; default 256 MiB, R4). */
+  maxConnRbufSize?: number;
 }
 
 interface DbSlot {
@@ -168,9 +177,13 @@ export class SlaveSide {
   }
 
   private attach(socket: import("node:net").Socket): void {
-    const conn = new FrameConn(socket, "master");
+    // The decoder refuses a longer header before it buffers any of the body (R4); past Pika's
+    // own read limit it refuses it anyway (R3).
+    const limit = Math.min(this.settings.maxConnRbufSize ?? MAX_CONN_RBUF.default, PIKA_MAX_BODY);
+    const conn = new FrameConn(socket, "master", limit);
     this.conn = conn;
     conn.onFrame = (body) => this.onFrame(conn, body);
+    conn.onFrameError = (err) => this.onFrameError(conn, err);
     conn.onClose = () => this.onClose(conn);
     this.touch();
   }
@@ -201,6 +214,18 @@ export class SlaveSide {
     this.state = "ShouldMetaSync";
     this.forceFullSync = this.settings.behaviour.forceFullSyncOnReconnect;
     this.retryLater();
+  }
+
+  /**
+   * A header the decoder refused; the connection closes next, and onClose reconnects (R4). A
+   * zero length, or a length past Pika's read limit, is a plain close in Pika too. A length
+   * over max-conn-rbuf-size but within that limit is a frame Pika reads whole and then fails to
+   * parse, so a behaviour that stops on an undecodable frame (R6) stops here as well.
+   */
+  private onFrameError(conn: FrameConn, err: FrameError): void {
+    if (conn !== this.conn) return;
+    const unparsable = err.kind === "over-limit" && err.length <= PIKA_MAX_BODY;
+    if (unparsable && !this.settings.behaviour.reconnectOnBadFrame) this.syncError();
   }
 
   /** Terminal error (kError, database mismatch, replication-id mismatch): close and stop. */
@@ -345,7 +370,7 @@ export class SlaveSide {
       // The reference applies no data; it acknowledges what it received.
       const start = data[0]?.binlogOffset ?? { filenum: 0, offset: 0, term: 0, index: 0 };
       const end = data.at(-1)?.binlogOffset ?? start;
-      this.send(req.binlogSync(this.node, name, db.sessionId!, false, start, end));
+      this.send(req.binlogSync(this.node, name, db.sessionId ?? 0, false, start, end));
     }
   }
 }

@@ -107,7 +107,8 @@ class ContainerSutNode extends LoopbackNode implements SutNode {
 
   /** Follows the container's output; the stream ends when the container stops. */
   private async follow(since?: number): Promise<void> {
-    const c = this.container!;
+    const c = this.container;
+    if (!c) throw new Error(`${this.name}: no container to follow`);
     const stream: Readable = await c.logs(since === undefined ? undefined : { since });
     this.gone = new Promise<string>((resolve) => {
       stream.on("data", (d: Buffer | string) => this.append(d.toString()));

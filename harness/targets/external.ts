@@ -76,7 +76,7 @@ export function replicationIdOf(info: Info): string {
 /** The number of databases INFO replication shows (one `dbN:binlog_offset=` line each). */
 export function databasesIn(info: Info): number {
   return [...info.fields.keys()].filter(
-    (k) => /^db\d+$/.test(k) && /binlog_offset=/.test(info.fields.get(k)!),
+    (k) => /^db\d+$/.test(k) && /binlog_offset=/.test(info.fields.get(k) ?? ""),
   ).length;
 }
 

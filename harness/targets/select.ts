@@ -278,17 +278,26 @@ export function settingsSkip(s: Settings, tags: readonly string[]): string | und
 
 /** A fresh target for one scenario. */
 export async function createTarget(seed: number, s: Settings = loadSettings()): Promise<Target> {
+  const need = (v: string | undefined, what: string) => {
+    if (v === undefined) throw new ConfigError(`PIKA_TARGET=${s.kind} needs ${what}`);
+    return v;
+  };
   switch (s.kind) {
     case "reference":
       return new ReferenceTarget(seed, behaviourOf(s.variant));
     case "binary": {
       const { BinaryTarget } = await import("./binary");
-      return new BinaryTarget(seed, { bin: s.bin!, version: s.version, build: s.build, startMs: s.startMs });
+      return new BinaryTarget(seed, {
+        bin: need(s.bin, "PIKA_BIN"),
+        version: s.version,
+        build: s.build,
+        startMs: s.startMs,
+      });
     }
     case "container": {
       const { ContainerTarget } = await import("./container");
       return new ContainerTarget(seed, {
-        image: s.image!,
+        image: need(s.image, "PIKA_IMAGE"),
         version: s.version,
         build: s.build,
         startMs: s.startMs,

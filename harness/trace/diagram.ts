@@ -298,7 +298,7 @@ function n(v: number): string {
 function clean(s: string): string {
   let out = "";
   for (const ch of s) {
-    const c = ch.codePointAt(0)!;
+    const c = ch.codePointAt(0) ?? 0;
     if (c === 0x09 || c === 0x0a || c === 0x0d) out += " ";
     else if (c < 0x20 || c === 0x7f || (c >= 0xd800 && c <= 0xdfff) || c === 0xfffe || c === 0xffff)
       out += "\ufffd";
