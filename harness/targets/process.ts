@@ -86,11 +86,18 @@ export function installInterruptHandlers(
       if (process.send && process.connected) process.kill(process.ppid, sig);
       void stop(sig, code);
     });
-  if (process.send) process.once("disconnect", () => void stop("the cucumber coordinator went away", 1));
-  // Started by npm (npx, npm exec, npm run): npm exits on SIGTERM without waiting for this
-  // process, which would run on orphaned; its going away stops the run like a SIGTERM.
-  else if (process.env.npm_command)
+  if (process.send) {
+    process.once("disconnect", () => void stop("the cucumber coordinator went away", 1));
+    // cucumber's worker may still report a step to a coordinator that is gone; that error must
+    // not end the process before the cleanup above has removed its nodes and files.
+    process.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "ERR_IPC_CHANNEL_CLOSED") throw err;
+    });
+  } else if (process.env.npm_command) {
+    // Started by npm (npx, npm exec, npm run): npm exits on SIGTERM without waiting for this
+    // process, which would run on orphaned; its going away stops the run like a SIGTERM.
     onParentGone(() => void stop("the npm process that started this run went away", 143));
+  }
   process.on("exit", killAllNow);
 }
 
