@@ -100,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
   log.line(
     "I",
     `pika-reference-server ${REFERENCE_VERSION} (seed ${seed}) ready: config ${confPath}, ` +
-      `Redis protocol on 127.0.0.1:${node.port}, replication on 127.0.0.1:${node.port + REPL_SHIFT}`,
+      `Redis protocol on 127.0.0.1:${node.port}, replication on 127.0.0.1:${node.port + REPL_SHIFT}${node.hostileSuffix}`,
   );
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     for (const s of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(s, () => resolve(s));

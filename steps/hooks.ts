@@ -3,12 +3,20 @@
  * belongs to, cleanup of everything started (also after a failure), a liveness check of every
  * node of the system under test, and the wire trace: written as ndjson for every scenario
  * (PIKA_TRACE_DIR, default reports/traces), and attached with its sequence diagram when a scenario
- * fails (or always, with PIKA_TRACE=all); the nodes' requirepass/masterauth are redacted first.
+ * fails (or always, with PIKA_TRACE=all). A hook's error, like a step's, leaves through `guard`
+ * (steps/support.ts); what is attached or written passes the scenario's Redactor.
  */
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { After, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/cucumber";
+import {
+  After,
+  Before,
+  BeforeAll,
+  type ITestCaseHookParameter,
+  Status,
+  setDefaultTimeout,
+} from "@cucumber/cucumber";
 import { NodeDiedError, type RuleRef } from "../harness/check";
 import { seedFrom } from "../harness/clock";
 import { recoveryFigures } from "../harness/pair";
@@ -28,7 +36,7 @@ import {
   traceDir,
   traceFileBase,
 } from "../harness/trace/artifacts";
-import { secretsOf } from "../harness/trace/redact";
+import { guard } from "./support";
 import type { PikaWorld } from "./world";
 
 // The target comes from the environment (PIKA_TARGET, ...); a bad setting stops the run here.
@@ -90,63 +98,67 @@ function ruleOf(children: readonly GherkinChild[] | undefined, scenarioAstId: st
   return undefined;
 }
 
-Before(async function (this: PikaWorld, { pickle, gherkinDocument }) {
-  const tags = pickle.tags.map((t) => t.name);
-  const why = runSkip ?? settingsSkip(settings, tags);
-  if (why) return skip(this, why);
-  this.seed = seedFrom(process.env.PIKA_SEED);
-  this.target = await createTarget(this.seed, settings);
-  this.defer(() => this.target[Symbol.asyncDispose]());
-  this.defer(onInterrupt(() => this.dispose()));
-  this.startTrace();
-  this.rule = ruleOf(
-    gherkinDocument.feature?.children as GherkinChild[] | undefined,
-    pickle.astNodeIds[0] ?? "",
-  );
-  this.scenarioId = idOfTags(tags);
-  const cannot = await this.target.cannotRun?.(tags);
-  if (cannot) return skip(this, cannot);
-  startedAt.set(this, Date.now());
-});
-
-After(async function (this: PikaWorld, { result, pickle }) {
-  const dead: string[] = [];
-  for (const n of this.nodes.values()) {
-    const why = n.died() ?? (await n.liveness?.());
-    if (why) dead.push(`${n.name} (port ${n.port}) died: ${why}\n${n.logs()}`);
-  }
-  const failed = result?.status === Status.FAILED || dead.length > 0;
-  if (failed) {
-    this.attach(`seed ${this.seed} (rerun with PIKA_SEED=${this.seed})`, "text/plain");
-    // logs() redacts the node's passwords itself.
-    for (const n of this.nodes.values()) if (realTarget && !n.died()) this.attach(n.logs(), "text/plain");
-  }
-  await saveTrace(this, pickle.name, failed || attachAllTraces());
-  await saveRecovery(this, pickle.name);
-  const start = startedAt.get(this);
-  const wall = start === undefined ? 0 : (Date.now() - start) / 1000;
-  this.probe?.close();
-  await this.dispose();
-  if (dead.length)
-    throw new NodeDiedError(`a node of the system under test died during the scenario:\n${dead.join("\n")}`);
-  if (realTarget && wall > WALL_LIMIT_S && !pickle.tags.some((t) => t.name === "@slow"))
-    throw new Error(
-      `the scenario took ${wall.toFixed(1)} s of wall time on PIKA_TARGET=${settings.kind}; a scenario on a real ` +
-        `target must take at most ${WALL_LIMIT_S} s unless it is tagged @slow`,
+Before(
+  guard(async function (this: PikaWorld, { pickle, gherkinDocument }: ITestCaseHookParameter) {
+    const tags = pickle.tags.map((t) => t.name);
+    const why = runSkip ?? settingsSkip(settings, tags);
+    if (why) return skip(this, why);
+    this.seed = seedFrom(process.env.PIKA_SEED);
+    this.target = await createTarget(this.seed, settings);
+    this.defer(() => this.target[Symbol.asyncDispose]());
+    this.defer(onInterrupt(() => this.dispose()));
+    this.startTrace();
+    this.rule = ruleOf(
+      gherkinDocument.feature?.children as GherkinChild[] | undefined,
+      pickle.astNodeIds[0] ?? "",
     );
-});
+    this.scenarioId = idOfTags(tags);
+    const cannot = await this.target.cannotRun?.(tags);
+    if (cannot) return skip(this, cannot);
+    startedAt.set(this, Date.now());
+  }),
+);
+
+After(
+  guard(async function (this: PikaWorld, { result, pickle }: ITestCaseHookParameter) {
+    const dead: string[] = [];
+    for (const n of this.nodes.values()) {
+      const why = n.died() ?? (await n.liveness?.());
+      if (why) dead.push(`${n.name} (port ${n.port}) died: ${why}\n${n.logs()}`);
+    }
+    const failed = result?.status === Status.FAILED || dead.length > 0;
+    if (failed) {
+      this.attach(`seed ${this.seed} (rerun with PIKA_SEED=${this.seed})`, "text/plain");
+      for (const n of this.nodes.values()) if (realTarget && !n.died()) this.attach(n.logs(), "text/plain");
+    }
+    await saveTrace(this, pickle.name, failed || attachAllTraces());
+    await saveRecovery(this, pickle.name);
+    const start = startedAt.get(this);
+    const wall = start === undefined ? 0 : (Date.now() - start) / 1000;
+    this.probe?.close();
+    await this.dispose();
+    if (dead.length)
+      throw new NodeDiedError(
+        `a node of the system under test died during the scenario:\n${dead.join("\n")}`,
+      );
+    if (realTarget && wall > WALL_LIMIT_S && !pickle.tags.some((t) => t.name === "@slow"))
+      throw new Error(
+        `the scenario took ${wall.toFixed(1)} s of wall time on PIKA_TARGET=${settings.kind}; a scenario on a real ` +
+          `target must take at most ${WALL_LIMIT_S} s unless it is tagged @slow`,
+      );
+  }),
+);
 
 /**
  * Writes the scenario's trace to the trace directory (every scenario, so a reviewer can open
  * any) and, when `attach`, adds it to the report as ndjson, a readable table and an SVG
- * sequence diagram. Configured secrets of the scenario's nodes are redacted first. A trace that
+ * sequence diagram, redacted. A trace that
  * cannot be written is reported, never a reason to skip the cleanup that follows.
  */
 async function saveTrace(w: PikaWorld, name: string, attach: boolean): Promise<void> {
   if (!w.trace) return; // skipped before it started
   const stem = traceFileBase(w.scenarioId, name);
-  const secrets = secretsOf([...w.nodes.values()].map((n) => n.options));
-  const trace = new TraceArtifacts(w.trace.events, secrets, `${w.scenarioId ?? stem}: ${name}`);
+  const trace = new TraceArtifacts(w.trace.events, w.redactor, `${w.scenarioId ?? stem}: ${name}`);
   const ndjson = trace.ndjson;
   try {
     await traces.write(stem, ndjson);
@@ -178,7 +190,7 @@ async function saveRecovery(w: PikaWorld, name: string): Promise<void> {
       w.slaves.map((s) => ({ name: s.name, port: s.port })),
     ),
   };
-  const json = `${JSON.stringify(figures, null, 2)}\n`;
+  const json = w.redactor.text(`${JSON.stringify(figures, null, 2)}\n`);
   const stem = traceFileBase(w.scenarioId, name);
   w.attach(json, { mediaType: "application/json", fileName: `${stem}.recovery.json` });
   try {

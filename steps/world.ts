@@ -1,6 +1,7 @@
 /**
  * The World of a scenario: its target, clock, trace, the nodes and probes it started, and the
- * disposers that After runs in reverse order.
+ * disposers that After runs in reverse order. Everything attached to the report, and every log
+ * line, passes the scenario's Redactor (harness/trace/redact.ts) on its way.
  */
 import { type IWorldOptions, setWorldConstructor, World } from "@cucumber/cucumber";
 import type { RuleRef } from "../harness/check";
@@ -10,6 +11,7 @@ import type { ProbeMaster, ProbeMasterMark } from "../harness/probe/master";
 import type { ProbeConnection, ProbeSlave } from "../harness/probe/slave";
 import type { WireProxy } from "../harness/proxy";
 import type { SutNode, Target } from "../harness/targets/target";
+import { Redactor, secretsOf } from "../harness/trace/redact";
 import { Trace } from "../harness/trace/trace";
 
 export class PikaWorld extends World {
@@ -34,7 +36,24 @@ export class PikaWorld extends World {
   private disposers: (() => unknown)[] = [];
 
   constructor(options: IWorldOptions) {
-    super(options);
+    const redactor = () => this?.redactor ?? new Redactor([]);
+    const attach = (data: unknown, media?: string | { mediaType: string; fileName?: string }) => {
+      if (typeof data !== "string" && !Buffer.isBuffer(data))
+        throw new Error("attach a string or a Buffer: a stream cannot be redacted");
+      const mediaType = (typeof media === "string" ? media : media?.mediaType) ?? "text/plain";
+      return options.attach(redactor().attachment(data, mediaType) as string, media);
+    };
+    super({
+      ...options,
+      attach: attach as IWorldOptions["attach"],
+      log: (text) => options.log(redactor().text(text)),
+    });
+  }
+
+  /** The redaction point for this scenario: the secrets of its nodes and of its target. */
+  get redactor(): Redactor {
+    const nodes = secretsOf([...this.nodes.values()].map((n) => n.options));
+    return new Redactor([...nodes, ...(this.target?.secrets?.() ?? [])]);
   }
 
   get clock(): Clock {

@@ -116,27 +116,7 @@ test("the HTML report of a failing scenario shows rule, Expected/Actual, trace a
 
       // The diagram: an <img> of the SVG attachment that Chromium rendered at 900 px wide,
       // and whose source Chromium's XML parser reads as an <svg> document.
-      const img = attachment(page, "MS-DUP-02.sequence.svg").locator("img");
-      await img.waitFor({ state: "attached", timeout: 5_000 });
-      const svg = await img.evaluate(async (el) => {
-        const image = el as unknown as BrowserImage;
-        await image.decode().catch(() => undefined);
-        const src = image.src;
-        const comma = src.indexOf(",");
-        const bytes = Uint8Array.from(atob(src.slice(comma + 1)), (c) => c.charCodeAt(0));
-        const source = new TextDecoder().decode(bytes);
-        const doc = new DOMParser().parseFromString(source, "image/svg+xml");
-        return {
-          prefix: src.slice(0, comma),
-          width: image.naturalWidth,
-          root: doc.documentElement.localName,
-          parseErrors: doc.getElementsByTagName("parsererror").length,
-          texts: [...doc.querySelectorAll("text")].map((t) => t.textContent ?? ""),
-          participants: [...doc.querySelectorAll("g.participant.top")].map((g) =>
-            g.getAttribute("data-name"),
-          ),
-        };
-      });
+      const svg = await diagram(page, "MS-DUP-02.sequence.svg");
       assert.equal(svg.prefix, "data:image/svg+xml;base64");
       assert.equal(svg.parseErrors, 0, "Chromium parses the SVG as XML without errors");
       assert.equal(svg.root, "svg");
@@ -213,6 +193,78 @@ test("the CLI's HTML report shows an expected failure as passed, with the ledger
       assert.match(text, /expected failure \(ledger 4\.0\.1\): Pika #2291/);
       assert.match(text, /The step failed: MS-DUP-01 violates MS-DUP/);
       assert.match(text, /100% \(1 \/ 1\) passed/);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** The SVG attachment as Chromium shows it: rendered as an <img>, and its source read by Chromium's XML parser. */
+async function diagram(page: import("playwright-core").Page, fileName: string) {
+  const img = attachment(page, fileName).locator("img");
+  await img.waitFor({ state: "attached", timeout: 5_000 });
+  return img.evaluate(async (el) => {
+    const image = el as unknown as BrowserImage;
+    await image.decode().catch(() => undefined);
+    const src = image.src;
+    const comma = src.indexOf(",");
+    const bytes = Uint8Array.from(atob(src.slice(comma + 1)), (c) => c.charCodeAt(0));
+    const source = new TextDecoder().decode(bytes);
+    const doc = new DOMParser().parseFromString(source, "image/svg+xml");
+    return {
+      prefix: src.slice(0, comma),
+      width: image.naturalWidth,
+      root: doc.documentElement.localName,
+      parseErrors: doc.getElementsByTagName("parsererror").length,
+      texts: [...doc.querySelectorAll("text")].map((t) => t.textContent ?? ""),
+      participants: [...doc.querySelectorAll("g.participant.top")].map((g) => g.getAttribute("data-name")),
+    };
+  });
+}
+
+test("a system under test sending controls, ANSI escapes and markup cannot break the HTML report", {
+  timeout: 90_000,
+}, async (t) => {
+  if (noChromium(t)) return;
+  const dir = await mkdtemp(join(tmpdir(), "pika-report-"));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, PIKA_TRACE_DIR: join(dir, "traces"), PIKA_TRACE: "all" };
+    delete env.PIKA_REFERENCE_VARIANT;
+    const args = ["--variant", "hostile-texts", "--id", "MS-AUTH-01", "--report-dir", dir];
+    const cli = await run(process.execPath, [join(ROOT, "bin", "pika-conformance.js"), ...args], {
+      env,
+      timeout: 60_000,
+    }).catch((err: { code?: number; stdout?: string }) => ({ code: err.code, stdout: err.stdout ?? "" }));
+    assert.match(cli.stdout, /FAIL +MS-AUTH-01 /, cli.stdout);
+    const browser = await launch(join(dir, "chromium-profile"));
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${join(dir, "cucumber.html")}`);
+      await page.getByText("Expected:").first().waitFor({ timeout: 15_000 });
+      await page
+        .getByRole("button", { name: /^\d+ hooks?$/ })
+        .first()
+        .click();
+      await page.locator("details").evaluateAll((all) => {
+        for (const d of all) (d as unknown as { open: boolean }).open = true;
+      });
+      // biome-ignore lint/performance/useDomNodeTextContent: the visible text is the point here
+      const text = await page.evaluate(() => document.body.innerText);
+      // The reply text is shown as text, its controls as escapes; its markup did not become markup.
+      assert.match(
+        text,
+        /Actual: +reply "Auth with master error, Invalid masterauth \[requirepass <redacted> masterauth \]\\x00\\x01\\x07\\x1b\[2J\\x1b\[31m<\/script><script>window\.pwned=1<\/script>\]\]\\x3e<!--&amp;\\ufffe\\x9b"/,
+      );
+      assert.equal(await page.evaluate(() => (globalThis as { pwned?: number }).pwned), undefined);
+      const svg = await diagram(page, "MS-AUTH-01.sequence.svg");
+      assert.equal(svg.parseErrors, 0, "Chromium parses the SVG as XML without errors");
+      assert.equal(svg.width, 900, "Chromium rendered the diagram");
+      assert.ok(
+        svg.texts.some((s) => s.startsWith('kMetaSync kError "Auth with master error')),
+        svg.texts.join("\n"),
+      );
     } finally {
       await browser.close();
     }

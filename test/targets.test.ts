@@ -241,6 +241,26 @@ describe("external target on running reference servers", () => {
     }
   };
 
+  test("the secrets of an external target: the passwords it was given and the values a scenario replaced", async () => {
+    const bin = new BinaryTarget(12, { bin: SERVER, version: REFERENCE_VERSION, startMs: 30_000 });
+    try {
+      const slave = await bin.startNode("slave", { replicationId: id, masterauth: "operator-ma" });
+      const t = new ExternalTarget(3, {
+        nodes: new Map([
+          ["slave", { from: "PIKA_SLAVE", port: slave.port }],
+          ["master", { from: "PIKA_MASTER", port: 1, password: "operator-pw" }],
+        ]),
+        build: { version: REFERENCE_VERSION },
+      });
+      assert.equal(await t.cannotRun(["@slave"]), undefined);
+      await t.startNode("slave", { replicationId: id });
+      assert.deepEqual(t.secrets().filter(Boolean).sort(), ["operator-ma", "operator-pw"]);
+      await t[Symbol.asyncDispose]();
+    } finally {
+      await bin[Symbol.asyncDispose]();
+    }
+  });
+
   test("@slave and @pair run with the nodes' own replication-id, and the slave follows nobody afterwards", async () => {
     const bin = new BinaryTarget(11, { bin: SERVER, version: REFERENCE_VERSION, startMs: 30_000 });
     try {
@@ -392,7 +412,6 @@ describe("binary target on bin/pika-reference-server", () => {
       assert.ok(!alive(pid), "the old process is gone after a restart");
       assert.equal(n.died(), undefined);
       assert.equal(await n.liveness?.(), undefined);
-      assert.doesNotMatch(n.logs(), /\bpw\b/, "secrets are redacted from logs");
       assert.match(n.logs(), /ready: config/);
       // A node that dies by itself is reported with its exit status.
       process.kill((n as unknown as { pid: number }).pid, "SIGKILL");
@@ -418,6 +437,19 @@ describe("binary target on bin/pika-reference-server", () => {
       await t[Symbol.asyncDispose]();
     }
     assert.ok(Date.now() - start < 5000);
+  });
+
+  test("a node that is not the build under test fails its start with its log", async () => {
+    const t = new BinaryTarget(7, { ...settings, build: { version: "4.0.0" } });
+    try {
+      await assert.rejects(t.startNode("master"), (e: Error) => {
+        assert.match(e.message, /pika_version reference-0\.1\.0/);
+        assert.match(e.message, /node master: \S+pika-reference-server -c \S+pika\.conf[\s\S]*ready: config/);
+        return true;
+      });
+    } finally {
+      await t[Symbol.asyncDispose]();
+    }
   });
 });
 

@@ -12,9 +12,9 @@ import {
   traceDir,
   traceFileBase,
 } from "../harness/trace/artifacts";
-import { REDACTED, redactEvents, redactText, scrub, secretsOf } from "../harness/trace/redact";
+import { REDACTED, Redactor, secretsOf } from "../harness/trace/redact";
 import type { TraceEvent } from "../harness/trace/trace";
-import { wrapStep } from "../steps/support";
+import { guard } from "../steps/support";
 
 const leaky: TraceEvent[] = [
   { t: 0, from: "kit", to: "master", conn: "P", kind: "command", summary: "AUTH s3cr3t -> OK" },
@@ -30,49 +30,79 @@ const leaky: TraceEvent[] = [
   { t: 9, from: "slave", to: "probe-master", conn: "s3cr3t", kind: "close", summary: "closed" },
 ];
 
-test("secretsOf collects requirepass and masterauth of every node, longest first, once each", () => {
+test("secretsOf collects the non-empty requirepass and masterauth of every node", () => {
   assert.deepEqual(
-    secretsOf([
-      { requirepass: "s3cr3t" },
-      { masterauth: "s3cr3t-2", requirepass: "" },
-      undefined,
-      {},
-      { requirepass: "s3cr3t", masterauth: "s3cr3t" },
-    ]),
-    ["s3cr3t-2", "s3cr3t"],
+    secretsOf([{ requirepass: "s3cr3t" }, { masterauth: "s3cr3t-2", requirepass: "" }, undefined, {}]),
+    ["s3cr3t", "s3cr3t-2"],
   );
   assert.deepEqual(secretsOf([]), []);
 });
 
-test("redactText replaces every occurrence; a secret containing another goes whole", () => {
-  assert.equal(redactText("a s3cr3t-2 b s3cr3t c", ["s3cr3t", "s3cr3t-2"]), `a ${REDACTED} b ${REDACTED} c`);
-  assert.equal(redactText("nothing here", ["s3cr3t"]), "nothing here");
-  assert.equal(redactText("keep it", []), "keep it");
-  assert.equal(redactText("keep it", [""]), "keep it", "an empty password is no secret");
-});
+describe("Redactor: the one point every text about a scenario passes on its way out", () => {
+  test("replaces every occurrence; a secret containing another goes whole; no secret, no change", () => {
+    const r = new Redactor(["s3cr3t", "s3cr3t-2", "s3cr3t"]);
+    assert.equal(r.text("a s3cr3t-2 b s3cr3t c"), `a ${REDACTED} b ${REDACTED} c`);
+    assert.equal(r.text("nothing here"), "nothing here");
+    assert.equal(new Redactor([]).text("keep it"), "keep it");
+    assert.equal(new Redactor(["", undefined]).text("keep it"), "keep it", "an empty password is no secret");
+  });
 
-test("redactText treats secrets as text, not as patterns", () => {
-  assert.equal(
-    redactText("p.ss p$ss (a|b) [x] ^*+?", ["p.ss", "(a|b)", "[x]", "^*+?"]),
-    "<redacted> p$ss <redacted> <redacted> <redacted>",
-  );
-  assert.equal(redactText("axb", ["a.b"]), "axb");
-  assert.equal(redactText('say "q\\uote"', ["q\\uote"]), `say "${REDACTED}"`);
-});
+  test("treats secrets as text, not as patterns", () => {
+    const r = new Redactor(["p.ss", "(a|b)", "[x]", "^*+?", "a.b", "q\\uote"]);
+    assert.equal(r.text("p.ss p$ss (a|b) [x] ^*+?"), "<redacted> p$ss <redacted> <redacted> <redacted>");
+    assert.equal(r.text("axb"), "axb");
+    assert.equal(r.text('say "q\\uote"'), `say "${REDACTED}"`);
+  });
 
-test("redactEvents scrubs every text field and leaves the input untouched", () => {
-  const before = JSON.stringify(leaky);
-  const out = redactEvents(leaky, secretsOf([{ requirepass: "s3cr3t", masterauth: "s3cr3t-2" }]));
-  assert.equal(JSON.stringify(leaky), before, "input not modified");
-  assert.ok(!JSON.stringify(out).includes("s3cr3t"), JSON.stringify(out));
-  assert.equal(out[0]?.summary, `AUTH ${REDACTED} -> OK`);
-  assert.equal(
-    out[1]?.summary,
-    `kMetaSync kError "Auth with master error, Invalid masterauth ${REDACTED} (${REDACTED})"`,
-  );
-  assert.equal(out[2]?.conn, REDACTED);
-  assert.equal(out[1]?.bytes, 60);
-  assert.equal(out[1]?.t, 5);
+  test("catches a secret also as JSON and XML escape it", () => {
+    const secret = 'p<a>"ss&\\';
+    const r = new Redactor([secret]);
+    for (const form of [
+      JSON.stringify({ x: secret }),
+      `<t a="${secret.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")}"/>`,
+    ])
+      assert.ok(
+        !r.text(form).includes("p<a>") && !r.text(form).includes("p&lt;a") && r.text(form).includes(REDACTED),
+        r.text(form),
+      );
+  });
+
+  test("shows control characters as escapes, keeping newlines and tabs", () => {
+    assert.equal(
+      new Redactor(["s3cret"]).text("a s3cret\u001b[31m red\u0000\u0001\n\tend\u009b"),
+      "a <redacted>\\x1b[31m red\\x00\\x01\n\tend\\x9b",
+    );
+  });
+
+  test("events: every text field, the input left untouched", () => {
+    const before = JSON.stringify(leaky);
+    const out = new Redactor(["s3cr3t", "s3cr3t-2"]).events(leaky);
+    assert.equal(JSON.stringify(leaky), before, "input not modified");
+    assert.ok(!JSON.stringify(out).includes("s3cr3t"), JSON.stringify(out));
+    assert.equal(out[0]?.summary, `AUTH ${REDACTED} -> OK`);
+    assert.equal(
+      out[1]?.summary,
+      `kMetaSync kError "Auth with master error, Invalid masterauth ${REDACTED} (${REDACTED})"`,
+    );
+    assert.equal(out[2]?.conn, REDACTED);
+    assert.equal(out[1]?.bytes, 60);
+    assert.equal(out[1]?.t, 5);
+  });
+
+  test("attachments: strings and text bytes redacted, other bytes passed on as they are", () => {
+    const r = new Redactor(["s3cr3t"]);
+    assert.equal(r.attachment("log s3cr3t", "text/plain"), `log ${REDACTED}`);
+    assert.deepEqual(
+      r.attachment(Buffer.from("<svg>s3cr3t</svg>"), "image/svg+xml"),
+      Buffer.from(`<svg>${REDACTED}</svg>`),
+    );
+    assert.deepEqual(
+      r.attachment(Buffer.from('{"a":"s3cr3t"}'), "application/json"),
+      Buffer.from(`{"a":"${REDACTED}"}`),
+    );
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x1b]);
+    assert.deepEqual(r.attachment(png, "image/png"), png);
+  });
 });
 
 test("TraceArtifacts: no form of the trace (ndjson, text, SVG) carries a secret", () => {
@@ -81,7 +111,7 @@ test("TraceArtifacts: no form of the trace (ndjson, text, SVG) carries a secret"
   const events: TraceEvent[] = [
     { t: 0, from: "a", to: "b", conn: "A", kind: "frame", summary: `x ${secret} y` },
   ];
-  const a = new TraceArtifacts(events, secretsOf([{ requirepass: secret }]), `a title with ${secret}`);
+  const a = new TraceArtifacts(events, new Redactor([secret]), `a title with ${secret}`);
   for (const form of [a.ndjson, a.text, a.svg]) {
     assert.ok(!form.includes(secret), form);
     assert.ok(!form.includes(JSON.stringify(secret).slice(1, -1)), form);
@@ -125,23 +155,16 @@ test("TraceWriter writes <dir>/<stem>.ndjson and never overwrites a stem of the 
   }
 });
 
-describe("scrub: the one point a step's error passes before the reports and the console", () => {
-  test("redacts secrets and shows control characters as escapes, keeping newlines and tabs", () => {
-    assert.equal(
-      scrub("a s3cret\u001b[31m red\u0000\u0001\n\tend\u009b", ["s3cret"]),
-      "a <redacted>\\x1b[31m red\\x00\\x01\n\tend\\x9b",
-    );
-  });
-
+describe("guard: where a step's or a hook's error leaves", () => {
   test("a step whose system under test echoes the password fails with it nowhere in the error", async () => {
     const secret = "pw-7f3a";
     const world = {
-      nodes: new Map([["master", { options: { requirepass: secret, masterauth: `${secret}-slave` } }]]),
+      redactor: new Redactor([secret, `${secret}-slave`]),
       rule: undefined,
       scenarioId: "MS-AUTH-01",
       trace: { tail: () => `    0.000 s  A    master -> probe-slave  kMetaSync kOther "${secret}\u001b[2J"` },
     };
-    const body = wrapStep(() => {
+    const body = guard(() => {
       throw new Mismatch("kOk", `kOther "wrong ${secret}-slave, want ${secret}\u0007"`);
     });
     await assert.rejects(Promise.resolve(body.call(world as never)), (err: Error) => {

@@ -37,6 +37,13 @@ export interface Behaviour {
   // --- process (bin/pika-reference-server only)
   /** Seconds between SIGTERM and exit; Pika takes about 14.5 s, ports staying bound. */
   sigtermExitS: number;
+  /**
+   * A hostile system under test: its requirepass and masterauth, control characters, ANSI
+   * escapes, markup and characters XML forbids in every text it sends (reply texts of
+   * replication responses, Redis error replies, an INFO field, its log), for the tests that no
+   * report carries a password or breaks (HOSTILE_TEXT).
+   */
+  hostileTexts: boolean;
   /** INFO server's pika_version, when a profile reports a Pika release's (default: the reference's own). */
   pikaVersion?: string;
 }
@@ -59,7 +66,12 @@ export const CONFORMANT: Behaviour = {
   waitReplyTimeout: true,
   sameMasterRestarts: true,
   sigtermExitS: 0,
+  hostileTexts: false,
 };
+
+/** What a node with hostileTexts adds to every text after its passwords: nothing a report may pass on as it is. */
+export const HOSTILE_TEXT =
+  "\u0000\u0001\u0007\u001b[2J\u001b[31m</script><script>window.pwned=1</script>]]><!--&amp;\ufffe\u009b";
 
 /** Retries with no real delay: a retry storm. */
 const noDelay: RetryPolicy = { name: "no-delay", delayMs: () => 200 };
@@ -169,13 +181,22 @@ export const PROFILES: Record<string, Variant> = {
   },
 };
 
+/** Systems under test that attack the kit itself rather than break a rule. */
+export const HOSTILE: Record<string, Variant> = {
+  "hostile-texts": {
+    description:
+      "puts its requirepass and masterauth, control characters, ANSI escapes and markup into every text it sends and into its log",
+    behaviour: { hostileTexts: true },
+  },
+};
+
 /** The behaviour for a variant or profile name; undefined or "" is the conformant reference. */
 export function behaviourOf(name: string | undefined): Behaviour {
   if (!name) return CONFORMANT;
-  const v = VARIANTS[name] ?? PROFILES[name];
+  const v = VARIANTS[name] ?? PROFILES[name] ?? HOSTILE[name];
   if (!v)
     throw new Error(
-      `unknown reference variant "${name}". Variants: ${Object.keys(VARIANTS).join(", ")}. Profiles: ${Object.keys(PROFILES).join(", ")}.`,
+      `unknown reference variant "${name}". Variants: ${Object.keys(VARIANTS).join(", ")}. Profiles: ${Object.keys(PROFILES).join(", ")}. Hostile: ${Object.keys(HOSTILE).join(", ")}.`,
     );
   return { ...CONFORMANT, ...v.behaviour };
 }

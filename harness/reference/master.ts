@@ -41,6 +41,8 @@ export interface MasterSettings {
   dbInstanceNum: number;
   runId: string;
   requirepass(): string;
+  /** What every reply text gets at its end (a hostile node's; "" for any other). */
+  replySuffix(): string;
   /** The replication id, generated and persisted at the first kOk when empty (or always, when `fresh`). */
   replicationId(fresh: boolean): string;
   behaviour: Behaviour;
@@ -127,7 +129,8 @@ export class MasterSide {
   }
 
   private send(rc: ReplConn, m: InnerResponse): void {
-    rc.conn.send(encodeResponse(m));
+    const suffix = this.settings.replySuffix();
+    rc.conn.send(encodeResponse(suffix ? { ...m, reply: `${m.reply ?? ""}${suffix}` } : m));
   }
 
   private onFrame(rc: ReplConn, body: Buffer): void {

@@ -6,7 +6,7 @@
 import type { Socket } from "node:net";
 import type { Clock } from "../clock";
 import { Listener, LOOPBACK, REPL_SHIFT } from "../net";
-import { type Behaviour, CONFORMANT } from "./behaviour";
+import { type Behaviour, CONFORMANT, HOSTILE_TEXT } from "./behaviour";
 import type { PikaConf } from "./conf";
 import { MasterSide } from "./master";
 import { encodeReply, type Reply, RespError, RespParser } from "./resp";
@@ -51,6 +51,12 @@ export class ReferenceNode {
     return this.conf.get("requirepass") ?? "";
   }
 
+  /** What a hostile node (hostileTexts) adds to every text it sends. */
+  get hostileSuffix(): string {
+    if (!this.behaviour.hostileTexts) return "";
+    return ` [requirepass ${this.requirepass()} masterauth ${this.conf.get("masterauth") ?? ""}]${HOSTILE_TEXT}`;
+  }
+
   /** The replication id; a master generates and persists one when it has none (R13). */
   private replicationId(fresh = false): string {
     let id = this.conf.get("replication-id") ?? "";
@@ -70,6 +76,7 @@ export class ReferenceNode {
       dbInstanceNum: this.conf.int("db-instance-num", 3, 1),
       runId: this.runId,
       requirepass: () => this.requirepass(),
+      replySuffix: () => this.hostileSuffix,
       replicationId: (fresh) => this.replicationId(fresh),
       behaviour: this.behaviour,
       crash: (reason) => this.crash(reason),
@@ -163,6 +170,7 @@ export class ReferenceNode {
         } else {
           reply = this.command(name, argv.slice(1));
         }
+        if ("error" in reply && this.hostileSuffix) reply = { error: `${reply.error}${this.hostileSuffix}` };
         socket.write(encodeReply(reply));
       }
       if (failure) {
@@ -217,6 +225,7 @@ export class ReferenceNode {
           `pika_version:${this.behaviour.pikaVersion ?? REFERENCE_VERSION}`,
           `tcp_port:${this.port}`,
           `run_id:${this.runId}`,
+          ...(this.hostileSuffix ? [`echo:${this.hostileSuffix}`] : []),
         ].join("\r\n"),
       );
     }

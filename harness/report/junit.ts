@@ -15,14 +15,14 @@ export interface JunitCase {
   out?: string;
 }
 
-/** The control characters XML 1.0 cannot carry, escaped or not. */
+/** The characters XML 1.0 cannot carry, escaped or not: most controls, lone surrogates, U+FFFE, U+FFFF. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML forbids
-const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|\p{Cs}/gu;
 
-/** XML text: markup characters escaped, and control characters XML 1.0 cannot carry replaced. */
+/** XML text: markup characters escaped, and the characters XML 1.0 cannot carry replaced by U+FFFD. */
 export const xmlEscape = (s: string) =>
   s
-    .replace(new RegExp(XML_FORBIDDEN, "g"), "\ufffd")
+    .replace(XML_FORBIDDEN, "\ufffd")
     .replace(
       /[<>&"']/g,
       (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c] ?? c,
@@ -92,7 +92,7 @@ function testcases(node: unknown): Node[] {
 /** Counts the test cases of a JUnit XML document by outcome; throws on a document that is not XML. */
 export function countJunit(xml: string): JunitCounts {
   const control = xml.search(XML_FORBIDDEN);
-  if (control >= 0) throw new Error(`not well-formed XML: a control character at offset ${control}`);
+  if (control >= 0) throw new Error(`not well-formed XML: a character XML 1.0 forbids at offset ${control}`);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new Error(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
   const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", htmlEntities: true }).parse(

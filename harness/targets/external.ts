@@ -157,23 +157,24 @@ class ExternalSutNode extends LoopbackNode implements SutNode {
     }
   }
 
-  /** CONFIG SET key value; returns how to set it back. */
-  async configSet(key: "requirepass" | "masterauth", value: string): Promise<() => Promise<void>> {
+  /** CONFIG SET key value; returns the value it replaced and how to set it back. */
+  async configSet(
+    key: "requirepass" | "masterauth",
+    value: string,
+  ): Promise<{ old: string; restore: () => Promise<void> }> {
     const a = await this.admin();
     let old: string;
     try {
       const got = await a.call("config", "get", key);
       old = Array.isArray(got) && got.length >= 2 ? String(got[1]) : "";
-      if (old === value) return async () => {};
+      if (old === value) return { old, restore: async () => {} };
       const r = await a.call("config", "set", key, value);
       if (r instanceof Error) throw new Error(`CONFIG SET ${key} on ${this.name}: ${r.message}`);
     } finally {
       a.close();
     }
     if (key === "requirepass") this.password = value || undefined;
-    return async () => {
-      await this.configSet(key, old);
-    };
+    return { old, restore: async () => void (await this.configSet(key, old)) };
   }
 }
 
@@ -181,6 +182,8 @@ export class ExternalTarget implements Target {
   readonly kind = "external" as const;
   readonly clock: RealClock;
   private readonly restore: (() => Promise<void>)[] = [];
+  /** Values that a scenario's CONFIG SET replaced on a node: they are put back afterwards. */
+  private readonly replaced: string[] = [];
   private readonly started = new Map<string, ExternalSutNode>();
   private versionChecked = new Set<string>();
   /** The nodes' replication-id, read when cannotRun admitted a @slave or @pair scenario. */
@@ -289,6 +292,11 @@ export class ExternalTarget implements Target {
     return undefined;
   }
 
+  /** The configured passwords, and the values CONFIG SET replaced (an operator's masterauth, say). */
+  secrets(): string[] {
+    return [...[...this.settings.nodes.values()].map((n) => n.password ?? ""), ...this.replaced];
+  }
+
   /** The running nodes' replication-id, which cannotRun read for a @slave or @pair scenario. */
   sharedReplicationId(): string {
     if (this.replicationId === undefined)
@@ -336,7 +344,9 @@ export class ExternalTarget implements Target {
     const node = new ExternalSutNode(name, ext.port, { ...options, databases, dbInstanceNum }, ext);
     for (const key of ["requirepass", "masterauth"] as const) {
       const want = key === "requirepass" ? options.requirepass : options.masterauth;
-      this.restore.push(await node.configSet(key, want ?? ""));
+      const { old, restore } = await node.configSet(key, want ?? "");
+      this.replaced.push(old);
+      this.restore.push(restore);
     }
     this.started.set(name, node);
     return node;

@@ -32,14 +32,21 @@ export async function checkBuild(admin: Admin, expected: Build, what: string): P
     );
 }
 
-/** Checks a node just started against the build under test, when it is known (not at the preflight). */
+/**
+ * Checks a node just started against the build under test, when it is known (not at the
+ * preflight). A node that is not the build (another run's node on a port, say) fails with its log.
+ */
 export async function checkNode(node: SutNode, expected: Build | undefined, what: string): Promise<void> {
   if (!expected) return;
-  const admin = await node.admin();
   try {
-    await checkBuild(admin, expected, what);
-  } finally {
-    admin.close();
+    const admin = await node.admin();
+    try {
+      await checkBuild(admin, expected, what);
+    } finally {
+      admin.close();
+    }
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${node.logs()}`);
   }
 }
 

@@ -41,7 +41,7 @@ export interface SutNode {
    * the scenario stopped on purpose count as alive.
    */
   liveness?(): Promise<string | undefined>;
-  /** The node's log, for reports. */
+  /** The node's log, for reports (as it is: the scenario's Redactor goes over it on its way out). */
   logs(): string;
 }
 
@@ -63,4 +63,9 @@ export interface Target extends AsyncDisposable {
    * id; targets that start their own nodes leave this out.
    */
   sharedReplicationId?(): string;
+  /**
+   * Secrets the target knows beside the nodes' options (external: the passwords it was given and
+   * those it set back), for the scenario's Redactor.
+   */
+  secrets?(): string[];
 }

@@ -1,7 +1,8 @@
 /**
  * What a scenario's trace becomes after the scenario: ndjson (one event per line) in the trace
  * directory for every scenario, and, for the report, the same ndjson, a readable text table and
- * the SVG sequence diagram. Secrets are redacted before any of them is produced.
+ * the SVG sequence diagram. The scenario's Redactor has gone over the events before any of them
+ * is produced (a secret cut short in a diagram label would no longer be recognised).
  *
  * Settings (environment): PIKA_TRACE_DIR, where the ndjson files go (default reports/traces);
  * PIKA_TRACE=all, attach trace and diagram to the report for passing scenarios too.
@@ -9,7 +10,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sequenceSvg, traceText } from "./diagram";
-import { redactEvents, redactText } from "./redact";
+import type { Redactor } from "./redact";
 import type { TraceEvent } from "./trace";
 
 export const DEFAULT_TRACE_DIR = join("reports", "traces");
@@ -31,9 +32,9 @@ export function toNdjson(events: readonly TraceEvent[]): string {
 export class TraceArtifacts {
   readonly events: TraceEvent[];
   readonly title: string;
-  constructor(events: readonly TraceEvent[], secrets: readonly string[], title: string) {
-    this.events = redactEvents(events, secrets);
-    this.title = redactText(title, secrets);
+  constructor(events: readonly TraceEvent[], redactor: Redactor, title: string) {
+    this.events = redactor.events(events);
+    this.title = redactor.text(title);
   }
   get ndjson(): string {
     return toNdjson(this.events);

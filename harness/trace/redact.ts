@@ -1,8 +1,13 @@
 /**
- * The last guard before a trace leaves the process: every configured secret (requirepass,
- * masterauth) is replaced by "<redacted>" wherever it occurs in an event, whatever produced it.
- * Summaries already redact MetaSync auth; this catches anything else (an error text that echoes
- * a password, a future summary that forgets to redact).
+ * The one redaction point. Every text about a scenario that leaves the process passes the
+ * scenario's Redactor: step and hook errors (the console, both JUnit files, the messages stream,
+ * the HTML report), every attachment (node logs, the trace as ndjson, text and SVG, recovery
+ * figures) and the trace files. Its secrets are the configured requirepass and masterauth of the
+ * scenario's nodes, and the passwords an external target was given; each is replaced by
+ * "<redacted>" as it is, JSON-escaped and XML-escaped (the forms it takes inside the ndjson and
+ * the SVG). Control characters but newline and tab are shown as escapes (\x1b, \x00), and so are
+ * the characters XML cannot carry (\ufffe, a lone surrogate) and the end of a CDATA section
+ * ("]]\x3e"), so nothing a system under test sends can recolour the terminal or break a report.
  */
 import type { TraceEvent } from "./trace";
 
@@ -14,59 +19,71 @@ export interface SecretOptions {
   masterauth?: string;
 }
 
-/** The non-empty requirepass and masterauth values of some nodes, longest first, no duplicates. */
+/** The non-empty requirepass and masterauth values of some nodes. */
 export function secretsOf(options: Iterable<SecretOptions | undefined>): string[] {
-  const found = new Set<string>();
-  for (const o of options) {
-    for (const v of [o?.requirepass, o?.masterauth]) if (v) found.add(v);
+  const found: string[] = [];
+  for (const o of options) for (const v of [o?.requirepass, o?.masterauth]) if (v) found.push(v);
+  return found;
+}
+
+const xmlEscaped = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** Controls but newline and tab, and what XML cannot carry (lone surrogates, U+FFFE, U+FFFF). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters shown as escapes
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffe\uffff]|\p{Cs}/gu;
+const escaped = (c: string) => {
+  const code = c.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16)}`;
+};
+/** Attachments whose bytes are text (and so are redacted); anything else is passed on as it is. */
+const TEXT_MEDIA = /^text\/|[+/](xml|json|x-ndjson)$/;
+
+export class Redactor {
+  private readonly pattern: RegExp | undefined;
+
+  constructor(secrets: Iterable<string | undefined>) {
+    const forms = new Set<string>();
+    for (const s of secrets) {
+      if (!s) continue; // an empty password is no secret
+      for (const f of [s, JSON.stringify(s).slice(1, -1), xmlEscaped(s)]) forms.add(f);
+    }
+    // Longest first: a secret that contains another is replaced whole.
+    const list = [...forms].sort((a, b) => b.length - a.length);
+    this.pattern = list.length ? new RegExp(list.map(escapeRegExp).join("|"), "g") : undefined;
   }
-  // Longest first: a secret that contains another is replaced whole.
-  return [...found].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0));
-}
 
-/** `text` with every occurrence of every secret replaced by "<redacted>". */
-export function redactText(text: string, secrets: readonly string[]): string {
-  const list = secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
-  if (list.length === 0) return text;
-  const pattern = new RegExp(list.map(escapeRegExp).join("|"), "g");
-  return text.replace(pattern, REDACTED);
-}
-
-/** Copies of the events with every secret replaced in every text field. */
-export function redactEvents(events: readonly TraceEvent[], secrets: readonly string[]): TraceEvent[] {
-  if (!secrets.some((s) => s.length > 0)) return events.map((e) => ({ ...e }));
-  return events.map((e) => ({
-    ...e,
-    from: redactText(e.from, secrets),
-    to: redactText(e.to, secrets),
-    conn: redactText(e.conn, secrets),
-    kind: redactText(e.kind, secrets),
-    summary: redactText(e.summary, secrets),
-  }));
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/**
- * Text that leaves the process (an error the reports and the console show): every secret
- * redacted, and every control character but newline and tab shown as an escape (\x1b, \x00), so
- * nothing a system under test sends can recolour the terminal or break a report.
- */
-export function scrub(text: string, secrets: readonly string[]): string {
-  return redactText(text, secrets).replace(
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters shown as escapes
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
-}
-
-/** The error with its message and stack scrubbed (see scrub); the same object, for rethrowing. */
-export function scrubError<E>(err: E, secrets: readonly string[]): E {
-  if (err instanceof Error) {
-    err.message = scrub(err.message, secrets);
-    if (err.stack) err.stack = scrub(err.stack, secrets);
+  /** `text` with every secret replaced and control characters shown as escapes. */
+  text(text: string): string {
+    const redacted = this.pattern ? text.replace(this.pattern, REDACTED) : text;
+    // "]]>" too: cucumber's JUnit writer puts messages in CDATA and splits only the first one.
+    return redacted.replace(UNSAFE, escaped).replace(/\]\]>/g, "]]\\x3e");
   }
-  return err;
+
+  /** The error with its message and stack redacted; the same object, for rethrowing. */
+  error<E>(err: E): E {
+    if (err instanceof Error) {
+      err.message = this.text(err.message);
+      if (err.stack) err.stack = this.text(err.stack);
+    }
+    return err;
+  }
+
+  /** Copies of trace events with every text field redacted, before they are cut or rendered. */
+  events(events: readonly TraceEvent[]): TraceEvent[] {
+    return events.map((e) => ({
+      ...e,
+      from: this.text(e.from),
+      to: this.text(e.to),
+      conn: this.text(e.conn),
+      kind: this.text(e.kind),
+      summary: this.text(e.summary),
+    }));
+  }
+
+  /** An attachment's content: text redacted, as a string or as bytes like it came. */
+  attachment(data: string | Buffer, mediaType: string): string | Buffer {
+    if (typeof data === "string") return this.text(data);
+    return TEXT_MEDIA.test(mediaType) ? Buffer.from(this.text(data.toString("utf8"))) : data;
+  }
 }
