@@ -42,6 +42,9 @@ npm install --no-audit --no-fund --omit=dev "$tarball"
 ln -s "$bin" pika # the binary stays where it is; the kit gets a path relative to this directory
 # Pika refuses to start unless the open-file limit is at least its maxclients + 5000.
 ulimit -n 65536 2>/dev/null || true
+# npm runs the kit through its script-shell; bash runs it in its own place, so a SIGINT that CI
+# sends to npm alone reaches the kit (dash, Debian's sh, catches it and waits).
+if command -v bash >/dev/null 2>&1; then export npm_config_script_shell=${npm_config_script_shell:-$(command -v bash)}; fi
 status=0
 npx --no-install pika-conformance --target binary --pika-bin ./pika --report-dir ./reports "$@" || status=$?
 cp -r reports/. "$reports"/
