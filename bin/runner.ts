@@ -1,7 +1,8 @@
 /**
- * Runs the conformance suite in this process through cucumber's API and returns one result per
- * scenario. Used by the CLI, the mutation run and the matrix. Support code is loaded once per
- * process and reused across runs.
+ * Runs the conformance suite through cucumber's API and returns one result per scenario: in this
+ * process (the CLI; support code is loaded once and reused by --repeat, whose runs share their
+ * settings), or as a CLI process of its own (the mutation run and the matrix, whose runs differ
+ * in target and timeouts, which cucumber fixes at its first load).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -81,18 +82,20 @@ export async function runSuite(
 /**
  * Runs the pika-conformance CLI in a process of its own (a clean cucumber each time) with
  * `--quiet --report-dir dir`, and returns the verdicts.json it wrote and its last output line.
+ * Its stderr is passed on, unless `echoStderr` is false (it is still quoted when the run fails).
  */
 export function runCliProcess(
   args: string[],
   env: Record<string, string | undefined>,
   dir: string,
+  echoStderr = true,
 ): { verdicts: VerdictFile; last: string; status: number | null } {
   const p = spawnSync(
     process.execPath,
     [kitPath("bin", "pika-conformance.js"), "--quiet", "--report-dir", dir, ...args],
     { env: { ...process.env, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
   );
-  process.stderr.write(p.stderr);
+  if (echoStderr) process.stderr.write(p.stderr);
   const file = path.join(dir, "verdicts.json");
   const last = p.stdout.trim().split("\n").at(-1) ?? "";
   if (!fs.existsSync(file))
