@@ -245,6 +245,38 @@ describe("builders round trip", () => {
     test(`response ${summarize(m)}`, () => assert.deepEqual(decodeResponse(encodeResponse(m)), m));
 });
 
+describe("decode gives what the generated types say", () => {
+  const chip = res.binlogSync([
+    {
+      slot: { dbName: "db0", slotId: 0 },
+      binlogOffset: { filenum: 1, offset: 2 ** 40 + 5, term: 2, index: 2 ** 35 },
+      binlog: Buffer.from("0102", "hex"),
+      sessionId: 3,
+    },
+  ]);
+
+  test("bytes are Buffers even from a plain Uint8Array, and 64-bit fields are numbers", () => {
+    const body = encodeResponse(chip);
+    for (const input of [body, new Uint8Array(body), new Uint8Array([0xee, ...body]).subarray(1)]) {
+      const decoded = decodeResponse(input);
+      const c = decoded.binlogSync?.[0];
+      assert.ok(c && Buffer.isBuffer(c.binlog), `binlog is a Buffer from a ${input.constructor.name}`);
+      assert.equal(c.binlog.toString("hex"), "0102");
+      assert.equal(typeof c.binlogOffset.offset, "number");
+      assert.equal(c.binlogOffset.index, 2 ** 35);
+      assert.deepEqual(decoded, chip);
+    }
+  });
+
+  test("a field the kit never sets (consensus_meta) is typed and decoded", () => {
+    const m: InnerRequest = { type: MsgType.kTrySync, consensusMeta: { term: 3, reject: false, hint: [] } };
+    assert.deepEqual(decodeRequest(encodeRequest(m)), {
+      type: MsgType.kTrySync,
+      consensusMeta: { term: 3, reject: false },
+    });
+  });
+});
+
 describe("rawTypeBody", () => {
   test("is field 1 as a varint, for any number", () => {
     assert.equal(rawTypeBody(1).toString("hex"), "0801");

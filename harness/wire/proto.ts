@@ -6,14 +6,27 @@
  */
 import * as protobuf from "protobufjs";
 import { kitPath } from "../root";
+import type { InnerMessage, Messages } from "./generated/inner_message";
+
+export type { InnerMessage, Messages };
 
 export const PROTO_FILE = kitPath("fixtures", "proto", "inner_message.proto");
 
 const root = protobuf.loadSync(PROTO_FILE);
 root.resolveAll();
-const RequestType = root.lookupType("InnerMessage.InnerRequest");
-const ResponseType = root.lookupType("InnerMessage.InnerResponse");
 
+/** A message type of the schema, with the generated interface its plain objects have. */
+interface Schema<N extends keyof Messages> {
+  readonly name: N;
+  readonly type: protobuf.Type;
+}
+const schema = <N extends keyof Messages>(name: N): Schema<N> => ({ name, type: root.lookupType(name) });
+const RequestType = schema("InnerMessage.InnerRequest");
+const ResponseType = schema("InnerMessage.InnerResponse");
+
+// The enums are kept by hand because a generated .d.ts has no values to give at run time; the
+// generated interfaces use them (SCHEMA_ENUMS), and test/proto-schema.test.ts fails when their
+// names or values and the .proto's differ.
 export enum MsgType {
   kMetaSync = 1,
   kTrySync = 2,
@@ -34,59 +47,21 @@ export enum TrySyncReply {
   kError = 4,
 }
 
-export interface BinlogOffset {
-  filenum: number;
-  offset: number;
-  term?: number;
-  index?: number;
-}
-export interface PNode {
-  ip: string;
-  port: number;
-}
-export interface Slot {
-  dbName: string;
-  slotId: number;
-}
+/** Each runtime enum and the enum of the schema it stands for (read by harness/wire/typegen.ts). */
+export const SCHEMA_ENUMS = {
+  MsgType: { schema: "InnerMessage.Type", values: MsgType },
+  StatusCode: { schema: "InnerMessage.StatusCode", values: StatusCode },
+  TrySyncReply: { schema: "InnerMessage.InnerResponse.TrySync.ReplyCode", values: TrySyncReply },
+} as const;
 
-export interface InnerRequest {
-  type: MsgType;
-  metaSync?: { node: PNode; auth?: string };
-  trySync?: { node: PNode; slot: Slot; binlogOffset: BinlogOffset };
-  dbSync?: { node: PNode; slot: Slot; binlogOffset: BinlogOffset };
-  binlogSync?: {
-    node: PNode;
-    dbName: string;
-    slotId: number;
-    ackRangeStart: BinlogOffset;
-    ackRangeEnd: BinlogOffset;
-    sessionId: number;
-    firstSend: boolean;
-  };
-  removeSlaveNode?: { node: PNode; slot: Slot }[];
-}
-
-export interface DbInfo {
-  dbName: string;
-  slotNum: number;
-  dbInstanceNum: number;
-}
-export interface BinlogChip {
-  slot: Slot;
-  binlogOffset: BinlogOffset;
-  binlog: Buffer;
-  sessionId: number;
-}
-export interface InnerResponse {
-  type: MsgType;
-  code: StatusCode;
-  reply?: string;
-  metaSync?: { classicMode: boolean; dbsInfo?: DbInfo[]; runId: string; replicationId?: string };
-  dbSync?: { slot: Slot; sessionId: number };
-  trySync?: { replyCode: TrySyncReply; slot: Slot; binlogOffset?: BinlogOffset; sessionId?: number };
-  binlogSync?: BinlogChip[];
-  removeSlaveNode?: { node: PNode; slot: Slot }[];
-}
+// The kit's names for the messages, generated from the .proto (harness/wire/generated/).
+export type BinlogOffset = InnerMessage.BinlogOffset;
+export type PNode = InnerMessage.Node;
+export type Slot = InnerMessage.Slot;
+export type InnerRequest = InnerMessage.InnerRequest;
+export type DbInfo = InnerMessage.InnerResponse.MetaSync.DBInfo;
+export type BinlogChip = InnerMessage.InnerResponse.BinlogSync;
+export type InnerResponse = InnerMessage.InnerResponse;
 
 /** A body that is not a valid message of the schema (bad wire data, missing field, bad enum). */
 export class MessageError extends Error {
@@ -134,10 +109,15 @@ const toObjectOptions: protobuf.IConversionOptions = {
   defaults: false,
 };
 
-function decode<T>(type: protobuf.Type, body: Uint8Array): T {
+function decode<N extends keyof Messages>(schema: Schema<N>, body: Uint8Array): Messages[N] {
+  const { type } = schema;
   let msg: protobuf.Message;
   try {
-    msg = type.decode(body);
+    // From a Buffer, protobufjs reads bytes fields as Buffers (from a bare Uint8Array, as
+    // Uint8Arrays), which is what the generated types promise.
+    msg = type.decode(
+      Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+    );
   } catch (err) {
     throw new MessageError(`cannot decode ${type.name}: ${(err as Error).message}`, body);
   }
@@ -147,10 +127,15 @@ function decode<T>(type: protobuf.Type, body: Uint8Array): T {
   } catch (err) {
     throw new MessageError(`invalid ${type.name}: ${(err as Error).message}`, body);
   }
-  return obj as T;
+  // The one cast of a decoded message, and it is sound: Messages[N] is generated from the same
+  // .proto `type` was looked up by (schema() ties N to it; test/proto-types.test.ts keeps the
+  // file fresh), for exactly these toObject options (numbers for longs and enums, Buffers for
+  // bytes, unset fields absent), and check() has just found every required field present and
+  // every enum value defined, all the way down.
+  return obj as Messages[N];
 }
 
-function encode(type: protobuf.Type, obj: object, checked: boolean): Buffer {
+function encode<N extends keyof Messages>({ type }: Schema<N>, obj: Messages[N], checked: boolean): Buffer {
   if (!checked)
     return Buffer.from(writeAsGiven(type, obj as Record<string, unknown>, protobuf.Writer.create()).finish());
   check(type, obj as Record<string, unknown>, "");
