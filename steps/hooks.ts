@@ -21,7 +21,7 @@ import { NodeDiedError, type RuleRef } from "../harness/check";
 import { seedFrom } from "../harness/clock";
 import { recoveryFigures } from "../harness/pair";
 import { idOfTags, parseRuleTitle } from "../harness/spec/ids";
-import { installInterruptHandlers, onInterrupt } from "../harness/targets/process";
+import { installInterruptHandlers, onInterrupt } from "../harness/targets/interrupt";
 import {
   createTarget,
   loadSettings,

@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 import { ownerAlive, ownerId } from "../harness/owner";
 import { REFERENCE_VERSION } from "../harness/reference/node";
-import { probeOnce } from "../harness/targets/process";
+import { probeOnce } from "../harness/targets/readiness";
 
 const ROOT = path.join(__dirname, "..");
 const CUCUMBER = path.join(ROOT, "node_modules", "@cucumber", "cucumber", "bin", "cucumber.js");

@@ -1,11 +1,11 @@
 /**
- * Real targets (harness/targets/{pikaconf,select,process,binary,external}.ts): pika.conf
- * rendering per version, settings and their error paragraphs, skips, leftovers of killed runs,
- * and the binary driver against bin/pika-reference-server (start, version check, restart with
- * its config copy, death, a binary that exits at once, cleanup).
+ * Real targets (harness/targets/{pikaconf,select,binary,external}.ts): pika.conf rendering per
+ * version, settings and their error paragraphs, skips, and the binary driver against
+ * bin/pika-reference-server (start, version check, restart with its config copy, death, a binary
+ * that exits at once, cleanup). The pieces the binary driver is built from have tests of their
+ * own: test/targets-{run-dir,node-process,readiness,owned-nodes}.test.ts.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -24,7 +24,7 @@ import {
   keyApplies,
   renderPikaConf,
 } from "../harness/targets/pikaconf";
-import { clearLeftovers, makeRunDir, probeOnce } from "../harness/targets/process";
+import { probeOnce } from "../harness/targets/readiness";
 import {
   ConfigError,
   DEFAULT_PARALLEL,
@@ -342,17 +342,6 @@ describe("external target on running reference servers", () => {
   });
 });
 
-/** A process that runs until killed, in its own group, as a node of a killed run would. */
-function sleeper(): number {
-  const p = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], {
-    detached: true,
-    stdio: "ignore",
-  });
-  p.unref();
-  assert.ok(p.pid !== undefined, "the sleeper started");
-  return p.pid;
-}
-
 const alive = (pid: number) => ownerAlive(ownerId(pid));
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
@@ -362,35 +351,6 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-
-describe("leftovers of killed runs", () => {
-  test("a run dir whose owner is gone is removed with the node processes it recorded", async () => {
-    const tmp = fs.mkdtempSync(path.join(scratch, "tmp-"));
-    const dead = makeRunDir("bin", tmp);
-    const deadOwner = spawn(process.execPath, ["-e", ""]);
-    await new Promise((r) => deadOwner.once("exit", r));
-    assert.ok(deadOwner.pid !== undefined, "the dead owner ran");
-    fs.writeFileSync(path.join(dead, "owner"), `${ownerId(deadOwner.pid)}\n`);
-    const node = sleeper();
-    fs.mkdirSync(path.join(dead, "master-10001"));
-    fs.writeFileSync(path.join(dead, "master-10001", "node.pid"), `${ownerId(node)}\n`);
-    const live = makeRunDir("bin", tmp); // ours: this process is alive
-    const foreign = path.join(tmp, "pika-conformance-other");
-    fs.mkdirSync(foreign); // no owner file: not ours to judge
-    const removed = clearLeftovers(tmp);
-    assert.ok(removed.includes(dead) && removed.includes(`process ${node}`), removed.join(", "));
-    assert.ok(!fs.existsSync(dead));
-    assert.ok(fs.existsSync(live) && fs.existsSync(foreign));
-    await until(() => !alive(node));
-  });
-
-  test("a recycled pid is not killed: the start time must match", () => {
-    const me = ownerId();
-    assert.ok(ownerAlive(me));
-    assert.ok(!ownerAlive(`${process.pid} 1`));
-    assert.ok(!ownerAlive("nonsense"));
-  });
-});
 
 describe("binary target on bin/pika-reference-server", () => {
   const settings = { bin: SERVER, version: REFERENCE_VERSION, startMs: 30_000 };

@@ -9,13 +9,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RealClock, Rng } from "../clock";
-import { ports } from "../net";
 import type { Build } from "../report/ledger";
 import { Admin } from "./admin";
-import { checkNode } from "./identity";
 import { LoopbackNode } from "./loopback";
+import { describeExit, NodeProcess, tailDir } from "./node-process";
+import { OwnedNodes } from "./owned-nodes";
 import { writeNodeConf } from "./pikaconf";
-import { describeExit, makeRunDir, NodeProcess, onInterrupt, tailDir, waitReady } from "./process";
+import { waitReady } from "./readiness";
+import { makeRunDir } from "./run-dir";
 import type { NodeOptions, SutNode, Target } from "./target";
 
 export interface BinarySettings {
@@ -117,42 +118,37 @@ class BinarySutNode extends LoopbackNode implements SutNode {
 export class BinaryTarget implements Target {
   readonly kind = "binary" as const;
   readonly clock: RealClock;
-  private readonly nodes: BinarySutNode[] = [];
   readonly dir: string;
-  private readonly unregister: () => void;
+  /** This scenario's nodes and ports; its teardown also removes the run directory. */
+  private readonly nodes: OwnedNodes<BinarySutNode>;
 
   constructor(
     seed: number,
     private readonly settings: BinarySettings,
   ) {
     this.clock = new RealClock(new Rng(seed));
-    this.dir = makeRunDir("bin");
-    this.unregister = onInterrupt(() => this[Symbol.asyncDispose]());
+    const dir = makeRunDir("bin");
+    this.dir = dir;
+    this.nodes = new OwnedNodes({
+      build: settings.build,
+      source: settings.bin,
+      remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+    });
   }
 
-  /** This scenario's ports: released when the target is disposed, once its nodes are gone. */
-  private readonly ports = ports.scope();
-
   allocatePort(): Promise<number> {
-    return this.ports.allocate();
+    return this.nodes.allocatePort();
   }
 
   async startNode(name: string, options: NodeOptions = {}): Promise<SutNode> {
     for (let attempt = 1; ; attempt++) {
-      const port = await this.ports.allocate();
+      const port = await this.nodes.allocatePort();
       const dir = path.join(this.dir, `${name}-${port}`);
       fs.mkdirSync(dir, { recursive: true });
       const conf = writeNodeConf(dir, port, options, this.settings.version);
-      const node = new BinarySutNode(
-        name,
-        port,
-        options,
-        dir,
-        conf,
-        this.settings,
-        this.clock.rng.int(2 ** 31),
+      const node = this.nodes.add(
+        new BinarySutNode(name, port, options, dir, conf, this.settings, this.clock.rng.int(2 ** 31)),
       );
-      this.nodes.push(node);
       try {
         await node.start();
       } catch (err) {
@@ -161,15 +157,12 @@ export class BinaryTarget implements Target {
         if (attempt < 3 && /EADDRINUSE|address already in use/i.test(node.logs())) continue;
         throw err;
       }
-      await checkNode(node, this.settings.build, `node ${name} (${this.settings.bin})`);
+      await this.nodes.check(node);
       return node;
     }
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.unregister();
-    await Promise.allSettled(this.nodes.map((n) => n.kill()));
-    this.ports.releaseAll();
-    fs.rmSync(this.dir, { recursive: true, force: true });
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.nodes.tearDown();
   }
 }

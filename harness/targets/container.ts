@@ -12,14 +12,14 @@ import * as os from "node:os";
 import type { Readable } from "node:stream";
 import { GenericContainer, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
 import { RealClock, Rng } from "../clock";
-import { LOOPBACK, ports } from "../net";
+import { LOOPBACK } from "../net";
 import { ownerAlive, ownerId } from "../owner";
 import type { Build } from "../report/ledger";
 import { Admin } from "./admin";
-import { checkNode } from "./identity";
 import { LoopbackNode } from "./loopback";
+import { OwnedNodes } from "./owned-nodes";
 import { IMAGE_LAYOUT, imageConf } from "./pikaconf";
-import { onInterrupt, waitReady } from "./process";
+import { waitReady } from "./readiness";
 import type { NodeOptions, SutNode, Target } from "./target";
 
 // testcontainers reads these when it first talks to the engine. Without a bridge network it
@@ -205,40 +205,33 @@ async function inspectExit(id: string): Promise<string> {
 export class ContainerTarget implements Target {
   readonly kind = "container" as const;
   readonly clock: RealClock;
-  private readonly nodes: ContainerSutNode[] = [];
-  private readonly unregister: () => void;
+  /** This scenario's nodes and ports; a node's kill also removes its container. */
+  private readonly nodes: OwnedNodes<ContainerSutNode>;
 
   constructor(
     seed: number,
     private readonly settings: ContainerSettings,
   ) {
     this.clock = new RealClock(new Rng(seed));
-    this.unregister = onInterrupt(() => this[Symbol.asyncDispose]());
+    this.nodes = new OwnedNodes({ build: settings.build, source: `image ${settings.image}` });
   }
 
-  /** This scenario's ports: released when the target is disposed, once its nodes are gone. */
-  private readonly ports = ports.scope();
-
   allocatePort(): Promise<number> {
-    return this.ports.allocate();
+    return this.nodes.allocatePort();
   }
 
   async startNode(name: string, options: NodeOptions = {}): Promise<SutNode> {
-    const port = await this.ports.allocate();
+    const port = await this.nodes.allocatePort();
     const conf = imageConf(port, options, this.settings.version);
-    const node = new ContainerSutNode(name, port, options, conf, this.settings, this.clock.rng.int(2 ** 31));
-    this.nodes.push(node);
+    const node = this.nodes.add(
+      new ContainerSutNode(name, port, options, conf, this.settings, this.clock.rng.int(2 ** 31)),
+    );
     await node.start();
-    await checkNode(node, this.settings.build, `node ${name} (image ${this.settings.image})`);
+    await this.nodes.check(node);
     return node;
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.unregister();
-    const results = await Promise.allSettled(this.nodes.map((n) => n.kill()));
-    this.ports.releaseAll();
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed.length)
-      throw new Error(`could not remove containers: ${failed.map((f) => f.reason).join("; ")}`);
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.nodes.tearDown();
   }
 }

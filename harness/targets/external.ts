@@ -18,7 +18,7 @@ import { Admin, replyText } from "./admin";
 import { checkNode } from "./identity";
 import type { Info } from "./info";
 import { LoopbackNode } from "./loopback";
-import { probeOnce } from "./process";
+import { probeOnce } from "./readiness";
 import type { NodeOptions, SutNode, Target } from "./target";
 
 export interface ExternalNode {

@@ -3,7 +3,7 @@
  * INFO and PING go over a Redis-protocol connection of their own.
  */
 import { LOOPBACK, REPL_SHIFT } from "../net";
-import type { Admin } from "./admin";
+import { type Admin, pingProblem } from "./admin";
 import type { Info } from "./info";
 
 export abstract class LoopbackNode {
@@ -16,18 +16,8 @@ export abstract class LoopbackNode {
   }
 
   /** Why P does not answer PING with PONG; undefined when it does. */
-  protected async pingProblem(): Promise<string | undefined> {
-    try {
-      const a = await this.admin();
-      try {
-        const pong = await a.call("ping");
-        return pong === "PONG" ? undefined : `PING answered ${String(pong)}`;
-      } finally {
-        a.close();
-      }
-    } catch (err) {
-      return `P does not answer: ${(err as Error).message}`;
-    }
+  protected pingProblem(): Promise<string | undefined> {
+    return pingProblem(() => this.admin());
   }
 
   async info(section = "replication"): Promise<Info> {

@@ -12,7 +12,7 @@ import { ReferenceNode } from "../reference/node";
 import { Admin } from "./admin";
 import { LoopbackNode } from "./loopback";
 import { writeNodeConf } from "./pikaconf";
-import { makeRunDir } from "./process";
+import { makeRunDir } from "./run-dir";
 import type { NodeOptions, SutNode, Target } from "./target";
 
 class ReferenceSutNode extends LoopbackNode implements SutNode {

@@ -27,7 +27,8 @@ import { REFERENCE_VERSION } from "../reference/node";
 import { type Build, describeBuild, loadLedgers, versionMismatch } from "../report/ledger";
 import type { ExternalNode } from "./external";
 import { checkBuild, identify, parseBuildSetting } from "./identity";
-import { clearLeftovers, waitReady } from "./process";
+import { clearLeftovers } from "./leftovers";
+import { waitReady } from "./readiness";
 import { ReferenceTarget } from "./reference";
 import type { Target } from "./target";
 
