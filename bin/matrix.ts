@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { type Column, columnDifferences, matrixHtml, matrixMarkdown } from "../harness/report/matrix";
 import type { VerdictFile } from "../harness/report/outcome";
-import { loadScenarios } from "./features";
+import { loadScenarios } from "../harness/spec/scenarios";
 import { runCliProcess } from "./runner";
 
 const DEFAULT_COLUMNS = [
@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   fs.mkdirSync(out, { recursive: true });
   const levels = new Map(
-    loadScenarios().flatMap((sc) => (sc.id && sc.level ? [[sc.id, sc.level] as const] : [])),
+    (await loadScenarios()).flatMap((sc) => (sc.id && sc.level ? [[sc.id, sc.level] as const] : [])),
   );
   // Trace links relative to the page, so the folder can be moved or uploaded whole.
   for (const c of columns) if (c.traces) c.traces = path.relative(out, c.traces);

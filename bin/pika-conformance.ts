@@ -22,9 +22,9 @@ import {
 } from "../harness/report/outcome";
 import { verdictOptions } from "../harness/report/verdict-formatter";
 import { kitPath } from "../harness/root";
+import { loadScenarios, type ScenarioInfo, tagsForIds } from "../harness/spec/scenarios";
 import { buildSetting, parseBuildSetting } from "../harness/targets/identity";
 import { ConfigError, DEFAULT_PARALLEL, loadSettings, prepareRun } from "../harness/targets/select";
-import { loadScenarios, type ScenarioInfo, tagsForIds } from "./features";
 import { runSuite } from "./runner";
 
 const USAGE = `usage: pika-conformance [options]
@@ -143,9 +143,9 @@ function passedThrough(o: Options) {
 type Options = ReturnType<typeof options>;
 
 /** The tag expression of the selection. */
-function selection(o: Options): string {
+async function selection(o: Options): Promise<string> {
   const parts = ["not @wip"];
-  if (o.id?.length) parts.push(tagsForIds(o.id, loadScenarios()));
+  if (o.id?.length) parts.push(tagsForIds(o.id, await loadScenarios()));
   if (o.tags) parts.push(`(${o.tags})`);
   if (o["must-only"]) parts.push("@must");
   return parts.join(" and ");
@@ -162,13 +162,13 @@ function environment(o: Options): Record<string, string | undefined> {
   return env;
 }
 
-function selected(o: Options): ScenarioInfo[] {
-  const expr = parseTags(selection(o));
-  return loadScenarios().filter((s) => expr.evaluate(s.tags));
+async function selected(o: Options): Promise<ScenarioInfo[]> {
+  const expr = parseTags(await selection(o));
+  return (await loadScenarios()).filter((s) => expr.evaluate(s.tags));
 }
 
-function list(o: Options): void {
-  const chosen = selected(o);
+async function list(o: Options): Promise<void> {
+  const chosen = await selected(o);
   for (const s of chosen)
     console.log(
       `${(s.id ?? "-").padEnd(12)} ${(s.level ?? "-").padEnd(6)} ${(s.role ?? "-").padEnd(6)} ${s.name}`,
@@ -268,7 +268,7 @@ async function run(o: Options): Promise<number> {
   const chosen = await identifyAndChoose(o, env);
   const { ledger } = chosen;
   // No more workers than scenarios: each worker costs a process start.
-  const workers = Math.max(1, Math.min(chosen.workers, selected(o).length));
+  const workers = Math.max(1, Math.min(chosen.workers, (await selected(o)).length));
   // Traces, diagrams and recovery figures of this run go with its reports, and only this run's.
   if (!process.env.PIKA_TRACE_DIR) {
     env.PIKA_TRACE_DIR = path.join(dir, "traces");
@@ -280,7 +280,7 @@ async function run(o: Options): Promise<number> {
     if (o.repeat > 1 && !o.quiet) console.log(`--- run ${i} of ${o.repeat}`);
     const runStarted = Date.now();
     const { results } = await runSuite({
-      tags: selection(o),
+      tags: await selection(o),
       parallel: workers > 1 ? workers : 0, // cucumber's 0: in this process
       env,
       formatOptions: { pikaVerdict: verdictOptions(ledger, o.strict ?? false) },
@@ -375,7 +375,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (o.list) {
-      list(o);
+      await list(o);
       return 0;
     }
     return await run(o);
