@@ -75,3 +75,8 @@ export async function expectWithin<T>(
 export function expect(ok: boolean, expected: string, actual: string | (() => string)): void {
   if (!ok) throw new Mismatch(expected, typeof actual === "function" ? actual() : actual);
 }
+
+/** `got` of `what` is within `bound` of `n` ("at most", "exactly"). */
+export function expectCount(what: string, got: number, bound: "at most" | "exactly", n: number): void {
+  expect(bound === "exactly" ? got === n : got <= n, `${bound} ${n} ${what}`, `${got} ${what}`);
+}

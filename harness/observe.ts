@@ -5,9 +5,10 @@
 
 import { expect, expectWithin } from "./check";
 import type { Clock } from "./clock";
-import type { ProbeConnection } from "./probe/slave";
+import type { ProbeConnection, ProbeSlave } from "./probe/slave";
 import type { Info } from "./targets/info";
 import type { SutNode } from "./targets/target";
+import { type InnerRequest, summarize } from "./wire";
 
 const slaveList = (info: Info) =>
   info.slaves
@@ -118,4 +119,58 @@ export async function infoShowsWithin(
     `within ${seconds} s INFO on ${node.name} shows ${key}:${value}`,
     () => `${key}:${last?.fields.get(key) ?? "(absent)"}`,
   );
+}
+
+/**
+ * The MetaSync a slave sent announces `ip` and `port`, and carries `auth` (undefined: none). The
+ * auth value is compared, never printed: Actual says only absent, matching or different.
+ */
+export function announces(
+  m: InnerRequest | undefined,
+  ip: string,
+  port: number,
+  auth: string | undefined,
+): void {
+  const ms = m?.metaSync;
+  const how = (a: string | undefined) => (a === undefined ? "absent" : a === auth ? "matching" : "different");
+  expect(
+    ms?.node.ip === ip && ms.node.port === port && ms.auth === auth,
+    `MetaSync from ${ip}:${port} ${auth === undefined ? "without auth" : "with the configured masterauth"}`,
+    () => (ms ? `${ms.node.ip}:${ms.node.port}, auth ${how(ms.auth)}` : m ? summarize(m) : "no MetaSync"),
+  );
+}
+
+/** Connection `c` is still open after `seconds` (and, when `silent`, received nothing meanwhile). */
+export async function staysOpen(
+  clock: Clock,
+  c: ProbeConnection,
+  seconds: number,
+  silent: boolean,
+): Promise<void> {
+  const before = c.received.length;
+  await clock.during(seconds);
+  expect(
+    !c.closed && (!silent || c.received.length === before),
+    `connection ${c.label} open${silent ? " and silent" : ""} for ${seconds} s`,
+    () =>
+      c.closed ? `closed ${((c.closedAt ?? 0) - clock.now() + seconds * 1000) / 1000} s in` : c.describe(),
+  );
+}
+
+/**
+ * The registered connection `label` is still open, and the master registers another slave (the
+ * probe's port + 1) on a new connection and lists both within 1 s.
+ */
+export async function stillServes(
+  clock: Clock,
+  probe: ProbeSlave,
+  label: string,
+  master: SutNode,
+): Promise<void> {
+  const c = await probe.connection(label);
+  expect(!c.closed, `connection ${label} still open`, "closed");
+  const n = probe.node;
+  const other = { ip: n.ip, port: n.port + 1 };
+  await probe.register(`${label}-check`, other);
+  await slavesWithin(clock, master, 1, [`${n.ip}:${n.port}`, `${other.ip}:${other.port}`]);
 }

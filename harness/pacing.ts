@@ -1,6 +1,7 @@
 /**
- * Retry pacing, judged from the times at which the probe master saw attempts.
+ * Retry pacing, judged from the times at which the probe master (or the proxy) saw attempts.
  */
+import { expect } from "./check";
 
 /**
  * Checks that consecutive attempts are `minS` to `maxS` seconds apart. With `windowEnd`, the
@@ -46,4 +47,45 @@ export function spreadViolation(firstsMs: number[], minSpanS: number): string | 
   return span < minSpanS
     ? `${firstsMs.length} first attempts within ${span.toFixed(3)} s (less than ${minSpanS} s)`
     : undefined;
+}
+
+/**
+ * `what` (e.g. "MetaSync") attempts at `timesMs`: at least `atLeast` and at most `atMost` of them,
+ * each `minS` to `maxS` s after the previous one (and, with `windowEnd`, none missing at the end).
+ * Fails with the first gap that is wrong and the timeline from `origin`.
+ */
+export function expectPaced(
+  what: string,
+  timesMs: number[],
+  o: { atLeast?: number; atMost?: number; minS: number; maxS?: number; windowEnd?: number; origin: number },
+): void {
+  const maxS = o.maxS ?? Number.POSITIVE_INFINITY;
+  const bad = pacingViolation(timesMs, o.minS, maxS, o.windowEnd);
+  const n = timesMs.length;
+  const count = [
+    o.atLeast !== undefined && `at least ${o.atLeast}`,
+    o.atMost !== undefined && `at most ${o.atMost}`,
+  ]
+    .filter(Boolean)
+    .join(" and ");
+  const apart = o.maxS === undefined ? `at least ${o.minS} s apart` : `${o.minS} s to ${o.maxS} s apart`;
+  expect(
+    n >= (o.atLeast ?? 0) && n <= (o.atMost ?? Number.POSITIVE_INFINITY) && !bad,
+    `${count ? `${count} ` : ""}${what}, ${apart}`,
+    () => `${bad ?? `${n} attempt(s)`}; at ${timeline(timesMs, o.origin)}`,
+  );
+}
+
+/** The first attempts of slaves that failed together span at least `minSpanS` (see spreadViolation). */
+export function expectSpread(firstsMs: number[], minSpanS: number, origin: number): void {
+  const bad = spreadViolation(firstsMs, minSpanS);
+  expect(
+    !bad,
+    `the first attempts span at least ${minSpanS} s`,
+    () =>
+      `${bad}; at ${timeline(
+        [...firstsMs].sort((a, b) => a - b),
+        origin,
+      )}`,
+  );
 }

@@ -12,16 +12,9 @@ step("a master under test", function () {
   return startMaster(this, {});
 });
 
-step("a master under test with requirepass {string}", function (pass: string) {
-  return startMaster(this, { requirepass: pass });
+step("a master under test with {nodeOptions}", function (options: NodeOptions) {
+  return startMaster(this, options);
 });
-
-step(
-  "a master under test with {int} databases and db-instance-num {int}",
-  function (databases: number, dbInstanceNum: number) {
-    return startMaster(this, { databases, dbInstanceNum });
-  },
-);
 
 step("the master is restarted", function () {
   return this.master.restart();

@@ -6,7 +6,12 @@
  * them to cucumber.
  */
 
+import { ANSWERS } from "../harness/probe/answers";
+import { ipPort, REQUESTS } from "../harness/probe/requests";
 import type { CutHow } from "../harness/proxy";
+import { FAULTS } from "../harness/proxy/phrases";
+import type { NodeOptions } from "../harness/targets/target";
+import { Vocabulary } from "../harness/vocabulary";
 import { MsgType, StatusCode, TrySyncReply } from "../harness/wire";
 
 export interface ParameterType {
@@ -25,6 +30,13 @@ define({
   transformer: (s: string): MsgType => MsgType[`k${s.replace(/^k/, "")}` as keyof typeof MsgType],
 });
 
+/** A request that asks for a database's sync: TrySync, DBSync. */
+define({
+  name: "syncType",
+  regexp: /TrySync|DBSync/,
+  transformer: (s: string) => (s === "DBSync" ? MsgType.kDBSync : MsgType.kTrySync),
+});
+
 /** A response's StatusCode: kOk, kOther, kError. */
 define({
   name: "status",
@@ -37,6 +49,16 @@ define({
   name: "trySyncReply",
   regexp: /kOk|kSyncPointBePurged|kSyncPointLarger|kError/,
   transformer: (s: string): TrySyncReply => TrySyncReply[s as keyof typeof TrySyncReply],
+});
+
+/** What a TrySync reply must be: "kOk with a session id", or kOk with this reply_code. */
+define({
+  name: "trySyncOutcome",
+  regexp: /kOk with a session id|kOk|kSyncPointBePurged|kSyncPointLarger|kError/,
+  transformer: (s: string): [TrySyncReply, boolean] =>
+    s === "kOk with a session id"
+      ? [TrySyncReply.kOk, true]
+      : [TrySyncReply[s as keyof typeof TrySyncReply], false],
 });
 
 /** How the proxy cuts a connection. */
@@ -92,7 +114,74 @@ define({
   transformer: (s: string) => Number(s.slice(0, -2)),
 });
 
-export function ipPort(s: string): { ip: string; port: number } {
-  const i = s.lastIndexOf(":");
-  return { ip: s.slice(0, i), port: Number(s.slice(i + 1)) };
-}
+/** What a probe slave sends (harness/probe/requests.ts): "MetaSync with auth "s3cret"", "TrySync for db0", ... */
+define({ name: "request", regexp: REQUESTS.regexp, transformer: (s: string) => REQUESTS.parse(s) });
+
+/** How the probe master answers MetaSync (harness/probe/answers.ts). */
+define({ name: "metaSyncAnswer", regexp: ANSWERS.regexp, transformer: (s: string) => ANSWERS.parse(s) });
+
+/** Settings of a node under test: "requirepass "s3cret"", "2 databases and db-instance-num 3", ... */
+const NODE_OPTIONS = new Vocabulary<NodeOptions>("settings of a node under test", [
+  [/requirepass "([^"]*)"/, ([requirepass]) => ({ requirepass })],
+  [/masterauth "([^"]*)"/, ([masterauth]) => ({ masterauth })],
+  [/(\d+) databases/, ([n]) => ({ databases: Number(n) })],
+  [
+    /(\d+) databases and db-instance-num (\d+)/,
+    ([n, i]) => ({ databases: Number(n), dbInstanceNum: Number(i) }),
+  ],
+  [/(\d+) databases and an empty replication-id/, ([n]) => ({ databases: Number(n), replicationId: "" })],
+]);
+define({
+  name: "nodeOptions",
+  regexp: NODE_OPTIONS.regexp,
+  transformer: (s: string) => NODE_OPTIONS.parse(s),
+});
+
+/** Whom the slave under test is told SLAVEOF (PikaWorld.slaveofArgs makes the arguments). */
+export type SlaveofTarget =
+  | "probe master"
+  | "probe master with force"
+  | "master under test"
+  | "no one"
+  | "itself";
+const SLAVEOF_TARGETS = new Vocabulary<SlaveofTarget>("a target of SLAVEOF", [
+  [/the probe master/, () => "probe master"],
+  [/the probe master with force/, () => "probe master with force"],
+  [/the master under test/, () => "master under test"],
+  [/NO ONE/, () => "no one"],
+  [/its own address/, () => "itself"],
+]);
+define({
+  name: "slaveofTarget",
+  regexp: SLAVEOF_TARGETS.regexp,
+  transformer: (s: string) => SLAVEOF_TARGETS.parse(s),
+});
+
+/** What auth a MetaSync must carry: "without auth" (none), "with auth "s3cret"". */
+const ANNOUNCED_AUTH = new Vocabulary<string | undefined>("an auth a MetaSync carries", [
+  [/without auth/, () => undefined],
+  [/with auth "([^"]*)"/, ([auth]) => auth],
+]);
+define({
+  name: "announcedAuth",
+  regexp: ANNOUNCED_AUTH.regexp,
+  transformer: (s: string) => ANNOUNCED_AUTH.parse(s),
+});
+
+/** Which MetaSync reply on a connection: "MetaSync reply" (the first), "second MetaSync reply". */
+define({
+  name: "metaSyncReply",
+  regexp: /(?:second )?MetaSync reply/,
+  transformer: (s: string) => (s.startsWith("second") ? 2 : 1),
+});
+
+/** A bound on a count: "at most", "exactly". */
+export type Bound = "at most" | "exactly";
+define({
+  name: "bound",
+  regexp: /at most|exactly/,
+  transformer: (s: string): Bound => (s === "exactly" ? "exactly" : "at most"),
+});
+
+/** A fault of the wire proxy (harness/proxy/phrases.ts): "drops the first MetaSync response", ... */
+define({ name: "proxyFault", regexp: FAULTS.regexp, transformer: (s: string) => FAULTS.parse(s) });

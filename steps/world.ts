@@ -5,14 +5,17 @@
  */
 import { type IWorldOptions, setWorldConstructor, World } from "@cucumber/cucumber";
 import type { RuleRef } from "../harness/check";
+import { expect } from "../harness/check";
 import type { Clock } from "../harness/clock";
-import { proxyMark } from "../harness/pair";
-import type { ProbeMaster, ProbeMasterMark } from "../harness/probe/master";
-import type { ProbeConnection, ProbeSlave } from "../harness/probe/slave";
-import type { WireProxy } from "../harness/proxy";
+import { linksUpWithin, proxyMark, slaveof } from "../harness/pair";
+import { ProbeMaster, type ProbeMasterMark } from "../harness/probe/master";
+import { type ProbeConnection, ProbeSlave } from "../harness/probe/slave";
+import { WireProxy } from "../harness/proxy";
 import type { SutNode, Target } from "../harness/targets/target";
 import { Redactor, secretsOf } from "../harness/trace/redact";
 import { Trace } from "../harness/trace/trace";
+import type { PNode } from "../harness/wire";
+import type { SlaveofTarget } from "./parameters";
 
 export class PikaWorld extends World {
   target!: Target;
@@ -113,6 +116,64 @@ export class PikaWorld extends World {
   /** The slaves under test: the node "slave", or "slave1" ... "slaveK". */
   get slaves(): SutNode[] {
     return [...this.nodes.values()].filter((n) => /^slave\d*$/.test(n.name));
+  }
+
+  /** A probe master for the slave under test, with the slave's databases; closed after the scenario. */
+  async startProbeMaster(): Promise<void> {
+    const options = this.node("slave").options;
+    const pm = await ProbeMaster.start(this.clock, this.trace, {
+      port: await this.target.allocatePort(),
+      databases: options.databases ?? 1,
+      dbInstanceNum: options.dbInstanceNum ?? 3,
+      replicationId: this.replicationId,
+      runId: this.clock.rng.hex(40),
+    });
+    this.probeMaster = pm;
+    this.defer(() => pm.close());
+  }
+
+  /** A probe slave announcing `node` to the replication port of `of`; closed after the scenario. */
+  startProbeSlave(of: SutNode, node: PNode, auth?: string): ProbeSlave {
+    const probe = new ProbeSlave(this.clock, this.trace, of.replPort, node, auth);
+    this.probe = probe;
+    this.defer(() => probe.close());
+    return probe;
+  }
+
+  /**
+   * A master and the slaves `names` under test, sharing one replication_id, and a wire proxy in
+   * front of the master. The slaves start together: a storm's eight would otherwise start one after
+   * another.
+   */
+  async startPairThroughProxy(names: string[]): Promise<void> {
+    this.nodes.set("master", await this.target.startNode("master", { replicationId: this.replicationId }));
+    const started = await Promise.all(
+      names.map((n) => this.target.startNode(n, { replicationId: this.replicationId })),
+    );
+    for (const n of started) this.nodes.set(n.name, n);
+    const proxy = await WireProxy.start(this.clock, this.master.port, {
+      port: await this.target.allocatePort(),
+      trace: this.trace,
+    });
+    this.proxy = proxy;
+    this.defer(() => proxy.close());
+  }
+
+  /** Every slave told SLAVEOF the proxy (answered OK); then, unless `upWithinS` is 0, their links up within it. */
+  async linkThroughProxy(upWithinS = 5): Promise<void> {
+    for (const s of this.slaves) {
+      const reply = await slaveof(s, this.trace, "127.0.0.1", String(this.wireProxy.port));
+      expect(reply === "OK", `SLAVEOF ${s.name} answered OK`, reply);
+    }
+    if (upWithinS > 0) await linksUpWithin(this.clock, this.slaves, upWithinS);
+  }
+
+  /** The arguments of SLAVEOF for the slave under test. */
+  slaveofArgs(target: SlaveofTarget): string[] {
+    if (target === "no one") return ["no", "one"];
+    if (target === "master under test") return [this.master.host, String(this.master.port)];
+    if (target === "itself") return ["127.0.0.1", String(this.node("slave").port)];
+    return ["127.0.0.1", String(this.pm.port), ...(target === "probe master with force" ? ["force"] : [])];
   }
 
   get wireProxy(): WireProxy {

@@ -1,6 +1,8 @@
 /** The step vocabulary's parameter types (steps/parameters.ts): what each accepts, and what it makes of it. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { PlanOf } from "../harness/probe/answers";
+import { Vocabulary } from "../harness/vocabulary";
 import { MsgType, StatusCode, TrySyncReply } from "../harness/wire";
 import { PARAMETER_TYPES } from "../steps/parameters";
 
@@ -42,4 +44,93 @@ test("each parameter type refuses the misspellings a feature could carry", () =>
     ["duration", "20s"],
   ])
     assert.equal(parse(name as string, text as string), undefined, `${name} accepted "${text}"`);
+});
+
+test("what a probe slave sends: every phrase of the vocabulary, and its misspellings refused", () => {
+  assert.deepEqual(parse("request", "MetaSync"), { kind: "metaSync" });
+  assert.deepEqual(parse("request", 'MetaSync with auth "s3cret"'), { kind: "metaSync", auth: "s3cret" });
+  assert.deepEqual(parse("request", 'MetaSync with auth ""'), { kind: "metaSync", auth: "" });
+  assert.deepEqual(parse("request", "MetaSync without auth"), { kind: "metaSync", auth: null });
+  assert.deepEqual(parse("request", "MetaSync as :40000"), { kind: "metaSync", as: { ip: "", port: 40000 } });
+  assert.deepEqual(parse("request", "a MetaSync without a node"), { kind: "metaSyncWithoutNode" });
+  assert.deepEqual(parse("request", "TrySync for db0"), { kind: "trySync", db: "db0" });
+  assert.deepEqual(parse("request", "TrySync for db1 at offset 3:4096"), {
+    kind: "trySync",
+    db: "db1",
+    offset: { filenum: 3, offset: 4096 },
+  });
+  assert.deepEqual(parse("request", "DBSync for db0"), { kind: "dbSync", db: "db0" });
+  assert.deepEqual(parse("request", "RemoveSlaveNode for db7"), { kind: "removeSlaveNode", db: "db7" });
+  assert.deepEqual(parse("request", "a type-only kDBSync request"), {
+    kind: "typeOnly",
+    type: MsgType.kDBSync,
+  });
+  assert.deepEqual(parse("request", "a frame with a malformed body"), { kind: "malformedBody" });
+  assert.deepEqual(parse("request", "a frame header with length 0"), { kind: "header", length: 0 });
+  assert.deepEqual(parse("request", "a request of type 99"), { kind: "unknownType", type: 99 });
+  for (const typo of [
+    "MetaSnyc",
+    "TrySync for db",
+    "a type-only kMetaSnyc request",
+    "MetaSync with auth s3cret",
+    "",
+  ])
+    assert.equal(parse("request", typo), undefined, `request accepted "${typo}"`);
+});
+
+test("the smaller vocabularies: node settings, SLAVEOF targets, announced auth, answers, bounds", () => {
+  assert.deepEqual(parse("nodeOptions", 'requirepass "s3cret"'), { requirepass: "s3cret" });
+  assert.deepEqual(parse("nodeOptions", 'masterauth "s3cret"'), { masterauth: "s3cret" });
+  assert.deepEqual(parse("nodeOptions", "2 databases"), { databases: 2 });
+  assert.deepEqual(parse("nodeOptions", "2 databases and db-instance-num 5"), {
+    databases: 2,
+    dbInstanceNum: 5,
+  });
+  assert.deepEqual(parse("nodeOptions", "3 databases and an empty replication-id"), {
+    databases: 3,
+    replicationId: "",
+  });
+  assert.equal(parse("slaveofTarget", "the probe master with force"), "probe master with force");
+  assert.equal(parse("slaveofTarget", "NO ONE"), "no one");
+  assert.equal(parse("slaveofTarget", "its own address"), "itself");
+  assert.equal(parse("announcedAuth", "without auth"), undefined);
+  assert.equal(parse("announcedAuth", 'with auth "s3cret"'), "s3cret");
+  assert.equal(parse("metaSyncReply", "second MetaSync reply"), 2);
+  assert.equal(parse("metaSyncReply", "MetaSync reply"), 1);
+  assert.equal(parse("bound", "exactly"), "exactly");
+  assert.equal(parse("syncType", "DBSync"), MsgType.kDBSync);
+  const answer = (text: string) => (parse("metaSyncAnswer", text) as PlanOf)(() => "new-id");
+  assert.deepEqual(answer("kError"), { first: [], after: { kind: "error" } });
+  assert.deepEqual(answer("kOther 2 times, then kOk"), { first: [{ kind: "other" }, { kind: "other" }] });
+  assert.deepEqual(answer("kOk and another replication_id"), {
+    first: [],
+    after: { kind: "ok", replicationId: "new-id" },
+  });
+  assert.deepEqual(answer("an undecodable frame, then kOk"), { first: [{ kind: "garbage" }] });
+  assert.deepEqual(answer("kOk listing db1 with db_instance_num 3"), {
+    first: [],
+    after: { kind: "ok", dbs: [{ dbName: "db1", slotNum: 1, dbInstanceNum: 3 }] },
+  });
+  for (const [name, typo] of [
+    ["nodeOptions", "requirepass s3cret"],
+    ["nodeOptions", "2 database"],
+    ["slaveofTarget", "the probe-master"],
+    ["announcedAuth", "with auth s3cret"],
+    ["metaSyncAnswer", "kOther 2 times"],
+    ["metaSyncAnswer", "KOk and an empty replication_id"],
+    ["bound", "at least"],
+    ["syncType", "BinlogSync"],
+  ] as const)
+    assert.equal(parse(name, typo), undefined, `${name} accepted "${typo}"`);
+});
+
+test("Vocabulary: its regexp captures nothing, and text that is no phrase is refused by name", () => {
+  const v = new Vocabulary<string>("a colour", [
+    [/red (\d+)/, ([n]) => `r${n}`],
+    [/(blue|green)/, ([c]) => c ?? ""],
+  ]);
+  assert.equal(new RegExp(`^(?:${v.regexp.source})$`).exec("red 7")?.length, 1, "no capture groups");
+  assert.equal(v.parse("red 7"), "r7");
+  assert.equal(v.parse("green"), "green");
+  assert.throws(() => v.parse("red"), /"red" is not a colour/);
 });

@@ -9,6 +9,7 @@ import { expect, expectWithin } from "../check";
 import type { Clock, TimerHandle } from "../clock";
 import { FrameConn } from "../conn";
 import { Listener, REPL_SHIFT } from "../net";
+import { expectPaced } from "../pacing";
 import type { Trace } from "../trace/trace";
 import {
   type DbInfo,
@@ -329,6 +330,78 @@ export class ProbeMaster {
       counts.every((c) => c === 1),
       `one ${name} per database`,
       `${counts.join(", ")} for ${dbs.join(", ")}`,
+    );
+  }
+
+  /** When the replication connections since `mark` were opened. */
+  openedSince(mark: ProbeMasterMark): number[] {
+    return this.connections.slice(mark.connections).map((c) => c.openedAt);
+  }
+
+  /**
+   * During `seconds` from now, at least `atLeast` MetaSync requests (or replication connections)
+   * since `mark`, each `minS` to `maxS` s after the previous one, and none missing at the end.
+   */
+  async pacedDuring(
+    what: "MetaSync" | "connection attempts",
+    o: { seconds: number; atLeast: number; minS: number; maxS: number },
+    mark: ProbeMasterMark,
+  ): Promise<void> {
+    const origin = this.clock.now();
+    await this.clock.during(o.seconds);
+    const times =
+      what === "MetaSync" ? this.received(MsgType.kMetaSync, mark).map((r) => r.at) : this.openedSince(mark);
+    expectPaced(what, times, { ...o, windowEnd: this.clock.now(), origin });
+  }
+
+  /** Every MetaSync since `mark` on one connection, each `minS` to `maxS` s after the previous one. */
+  metaSyncsPaced(minS: number, maxS: number, mark: ProbeMasterMark): void {
+    const reqs = this.received(MsgType.kMetaSync, mark);
+    const conns = [...new Set(reqs.map((r) => r.conn))];
+    expect(conns.length === 1, "every MetaSync on one connection", `connections ${conns.join(", ")}`);
+    expectPaced(
+      "MetaSync",
+      reqs.map((r) => r.at),
+      { minS, maxS, origin: reqs[0]?.at ?? 0 },
+    );
+  }
+
+  /** No request of `type` arrives during `seconds`: none since `mark`, or none more than now. */
+  async noneDuring(type: MsgType, seconds: number, mark: ProbeMasterMark | "now"): Promise<void> {
+    const since = mark === "now" ? this.mark() : mark;
+    await this.clock.during(seconds);
+    const n = this.received(type, since).length;
+    const name = MsgType[type].slice(1);
+    expect(n === 0, `no ${mark === "now" ? "further " : ""}${name} during ${seconds} s`, `${n} ${name}`);
+  }
+
+  /** Within `seconds`, a MetaSync since `mark` arrives on another connection than the first one since `mark`. */
+  async metaSyncOnNewConnectionWithin(seconds: number, mark: ProbeMasterMark): Promise<void> {
+    const conns = () => this.received(MsgType.kMetaSync, mark).map((r) => r.conn);
+    const first = conns()[0];
+    await expectWithin(
+      this.clock,
+      seconds,
+      () => conns().some((c) => c !== first),
+      `a MetaSync on a connection other than ${first} within ${seconds} s`,
+      () => `MetaSync on ${conns().join(", ")}`,
+    );
+  }
+
+  /** Within `seconds`, every connection that was open at `mark` is closed (by the slave). */
+  async closedWithin(seconds: number, mark: ProbeMasterMark): Promise<void> {
+    const open = () => this.connections.slice(0, mark.connections).filter((c) => c.closedAt === undefined);
+    const had = open();
+    const stillOpen = () => had.filter((c) => c.closedAt === undefined);
+    await expectWithin(
+      this.clock,
+      seconds,
+      () => stillOpen().length === 0,
+      `the replication connection closed within ${seconds} s`,
+      () =>
+        `still open: ${stillOpen()
+          .map((c) => c.label)
+          .join(", ")}`,
     );
   }
 
