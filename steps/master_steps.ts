@@ -1,6 +1,7 @@
 /** Steps about the master under test and what INFO shows. One line of delegation each. */
 import { slavesWithin } from "../harness/observe";
 import type { NodeOptions } from "../harness/targets/target";
+import type { SlaveList } from "./parameters";
 import { step } from "./support";
 import type { PikaWorld } from "./world";
 
@@ -20,16 +21,8 @@ step("the master is restarted", function () {
   return this.master.restart();
 });
 
-step(
-  "within {duration} INFO on the master lists exactly the slaves {ipports}",
-  function (s: number, list: string[]) {
-    return slavesWithin(this.clock, this.master, s, list);
-  },
-);
-
-step("within {duration} INFO on the master lists {int} connected slave(s)", function (s: number, n: number) {
-  if (n !== 0) throw new Error("name the slaves: 'lists exactly the slaves ip:port,...'");
-  return slavesWithin(this.clock, this.master, s, []);
+step("within {duration} INFO on the master lists {slaveList}", function (s: number, list: SlaveList) {
+  return slavesWithin(this.clock, this.master, s, this.expectedSlaves(list));
 });
 
 step(

@@ -49,19 +49,9 @@ step("the slave under test is told SLAVEOF the master through the proxy", async 
   await this.linkThroughProxy(0);
 });
 
-step("the proxy makes the replication connection half-open", function () {
-  this.markFault();
-  this.wireProxy.cut({ port: "repl" }, "half-open");
-});
-
-step("the proxy cuts the replication connection with {cut}", function (how: CutHow) {
+step("the proxy {proxyCut}", function (how: CutHow) {
   this.markFault();
   this.wireProxy.cut({ port: "repl" }, how);
-});
-
-step("the proxy cuts every replication connection at once", function () {
-  this.markFault();
-  this.wireProxy.cut({ port: "repl" }, "fin");
 });
 
 step("the {node} under test is restarted", async function (name: string) {
@@ -100,12 +90,6 @@ step(
       });
   },
 );
-
-step("within {duration} INFO on the master lists all {int} slaves", function (s: number, k: number) {
-  const want = this.slaves.map((n) => `127.0.0.1:${n.port}`);
-  expect(want.length === k, `${k} slaves under test`, `${want.length}`);
-  return slavesWithin(this.clock, this.master, s, want);
-});
 
 step("the slaves' first MetaSync after the fault span at least {duration}", function (s: number) {
   const firsts = this.slaves.flatMap((sl) => attempts(this, sl.port).slice(0, 1));

@@ -6,7 +6,8 @@
  * them to cucumber.
  */
 
-import { ANSWERS } from "../harness/probe/answers";
+import { ACTIONS, ANSWERS } from "../harness/probe/answers";
+import { REPLY_CHECKS } from "../harness/probe/replies";
 import { ipPort, REQUESTS } from "../harness/probe/requests";
 import type { CutHow } from "../harness/proxy";
 import { FAULTS } from "../harness/proxy/phrases";
@@ -59,13 +60,6 @@ define({
     s === "kOk with a session id"
       ? [TrySyncReply.kOk, true]
       : [TrySyncReply[s as keyof typeof TrySyncReply], false],
-});
-
-/** How the proxy cuts a connection. */
-define({
-  name: "cut",
-  regexp: /FIN|RST/,
-  transformer: (s: string): CutHow => (s === "FIN" ? "fin" : "rst"),
 });
 
 /** A probe connection's label: one capital letter (A, B, ...). */
@@ -185,3 +179,62 @@ define({
 
 /** A fault of the wire proxy (harness/proxy/phrases.ts): "drops the first MetaSync response", ... */
 define({ name: "proxyFault", regexp: FAULTS.regexp, transformer: (s: string) => FAULTS.parse(s) });
+
+/** Which slaves INFO on the master must list (PikaWorld.expectedSlaves makes the ip:port list). */
+export type SlaveList = { exactly: string[] } | { count: number } | "the slave under test";
+const SLAVE_LISTS = new Vocabulary<SlaveList>("a list of slaves on the master", [
+  [
+    new RegExp(`exactly the slaves (${IP_PORT.source}(?:,${IP_PORT.source})*)`),
+    ([l]) => ({ exactly: (l ?? "").split(",") }),
+  ],
+  [/0 connected slaves/, () => ({ exactly: [] })],
+  [/all (\d+) slaves/, ([n]) => ({ count: Number(n) })],
+  [/exactly the slave under test/, () => "the slave under test"],
+]);
+define({ name: "slaveList", regexp: SLAVE_LISTS.regexp, transformer: (s: string) => SLAVE_LISTS.parse(s) });
+
+/** How the proxy cuts the replication connections now. */
+const PROXY_CUTS = new Vocabulary<CutHow>("a cut of the wire proxy", [
+  [/makes the replication connection half-open/, () => "half-open"],
+  [/cuts the replication connection with FIN/, () => "fin"],
+  [/cuts the replication connection with RST/, () => "rst"],
+  [/cuts every replication connection at once/, () => "fin"],
+]);
+define({ name: "proxyCut", regexp: PROXY_CUTS.regexp, transformer: (s: string) => PROXY_CUTS.parse(s) });
+
+/** What the probe slave does to one of its connections. */
+export type ConnAction = "close" | "reset" | "stop answering pings";
+const CONN_ACTIONS = new Vocabulary<ConnAction>("what a probe slave does to a connection", [
+  [/closes connection/, () => "close"],
+  [/resets connection/, () => "reset"],
+  [/stops answering pings on connection/, () => "stop answering pings"],
+]);
+define({
+  name: "connAction",
+  regexp: CONN_ACTIONS.regexp,
+  transformer: (s: string) => CONN_ACTIONS.parse(s),
+});
+
+/** Something the probe master does (harness/probe/answers.ts ACTIONS): "refuses connections on P", ... */
+define({ name: "masterAction", regexp: ACTIONS.regexp, transformer: (s: string) => ACTIONS.parse(s) });
+
+/** A check of a MetaSync reply (harness/probe/replies.ts REPLY_CHECKS). */
+define({
+  name: "replyCheck",
+  regexp: REPLY_CHECKS.regexp,
+  transformer: (s: string) => REPLY_CHECKS.parse(s),
+});
+
+/** How many MetaSync the probe master must receive: "MetaSync" or "a new MetaSync" (one), "3 MetaSync". */
+define({
+  name: "metaSyncCount",
+  regexp: /(?:a new )?MetaSync|\d+ MetaSync/,
+  transformer: (s: string) => (/^\d/.test(s) ? Number.parseInt(s, 10) : 1),
+});
+
+/** No MetaSync since the last action ("no MetaSync"), or none more than now ("no further MetaSync"). */
+define({
+  name: "noMetaSync",
+  regexp: /no (?:further )?MetaSync/,
+  transformer: (s: string): "since the mark" | "now" => (s.includes("further") ? "now" : "since the mark"),
+});

@@ -7,13 +7,22 @@ import {
   staysOpen,
   stillServes,
 } from "../harness/observe";
+import type { ReplyCheck } from "../harness/probe/replies";
 import * as replies from "../harness/probe/replies";
 import { type ProbeRequest, sendRequest } from "../harness/probe/requests";
+import type { ProbeConnection } from "../harness/probe/slave";
 import { MsgType, type PNode, req, type StatusCode, type TrySyncReply } from "../harness/wire";
+import type { ConnAction } from "./parameters";
 import { step } from "./support";
 import type { PikaWorld } from "./world";
 
 const conn = (w: PikaWorld, label: string) => w.probeSlave.connection(label);
+
+function act(c: ProbeConnection, action: ConnAction): void {
+  if (action === "close") c.close();
+  else if (action === "reset") c.reset();
+  else c.autoAck = false;
+}
 
 // --- Given -------------------------------------------------------------------------------
 
@@ -61,16 +70,8 @@ step(
   },
 );
 
-step("the probe slave stops answering pings on connection {conn}", async function (label: string) {
-  (await conn(this, label)).autoAck = false;
-});
-
-step("the probe slave closes connection {conn}", async function (label: string) {
-  (await conn(this, label)).close();
-});
-
-step("the probe slave resets connection {conn}", async function (label: string) {
-  (await conn(this, label)).reset();
+step("the probe slave {connAction} {conn}", async function (action: ConnAction, label: string) {
+  act(await conn(this, label), action);
 });
 
 step("the probe slave closes the connection that does not hold the registration", async function () {
@@ -99,23 +100,9 @@ step(
 );
 
 step(
-  "the MetaSync reply on connection {conn} carries one dbs_info entry per database, a 40-character run_id and a non-empty replication_id",
-  async function (label: string) {
-    replies.completeMetaSync(await metaSyncReply(this, label), this.master.options.databases ?? 1);
-  },
-);
-
-step(
-  "the MetaSync reply on connection {conn} lists the databases {dbs} with db_instance_num {int}",
-  async function (label: string, dbs: string[], n: number) {
-    replies.listsDatabases(await metaSyncReply(this, label), dbs, n);
-  },
-);
-
-step(
-  "the MetaSync reply on connection {conn} has the reply text {string}",
-  async function (label: string, text: string) {
-    replies.hasReplyText(await metaSyncReply(this, label), text);
+  "the MetaSync reply on connection {conn} {replyCheck}",
+  async function (label: string, check: ReplyCheck) {
+    check(await metaSyncReply(this, label), this.master.options.databases ?? 1);
   },
 );
 

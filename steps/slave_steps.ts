@@ -1,9 +1,9 @@
 /** Steps of the slave under test, its probe master, and pairs of nodes under test. */
 import { expect } from "../harness/check";
-import { announces, infoShowsWithin, slavesWithin } from "../harness/observe";
+import { announces, infoShowsWithin } from "../harness/observe";
 import { slaveof as sendSlaveof } from "../harness/pair";
-import { type PlanOf, plan } from "../harness/probe/answers";
-import type { NodeOptions, SutNode } from "../harness/targets/target";
+import { type MasterAction, type PlanOf, plan } from "../harness/probe/answers";
+import type { NodeOptions } from "../harness/targets/target";
 import { MsgType } from "../harness/wire";
 import type { SlaveofTarget } from "./parameters";
 import { step } from "./support";
@@ -49,16 +49,9 @@ step("the probe master answers MetaSync with {metaSyncAnswer}", function (answer
   );
 });
 
-step("the probe master does not answer MetaSync", function () {
-  this.pm.defaultMetaSync = { kind: "silence" };
-});
-
-step("the probe master resets every connection to its replication port", function () {
-  this.pm.resetReplConnections = true;
-});
-
-step("the probe master refuses connections on P", function () {
-  return this.pm.closeP();
+step("the probe master {masterAction}", async function (a: MasterAction) {
+  if (a.marks) this.mark = this.pm.mark();
+  await a.act(this.pm);
 });
 
 step(
@@ -85,20 +78,10 @@ step("the slave under test is told SLAVEOF {slaveofTarget}", async function (tar
   await slaveof(this, ...this.slaveofArgs(target));
 });
 
-step("the probe master drops the replication connection", function () {
-  this.mark = this.pm.mark();
-  this.pm.dropConnections();
-});
-
-step("the probe master accepts connections on P again", async function () {
-  this.mark = this.pm.mark();
-  await this.pm.openP();
-});
-
 // --- Then --------------------------------------------------------------------------------
 
-step("the probe master receives (a new )MetaSync within {duration}", function (s: number) {
-  return receivedWithin(this, MsgType.kMetaSync, 1, s);
+step("the probe master receives {metaSyncCount} within {duration}", function (n: number, s: number) {
+  return receivedWithin(this, MsgType.kMetaSync, n, s);
 });
 
 step(
@@ -109,10 +92,6 @@ step(
     expect(got.includes(db), `TrySync for ${db}`, got.join(", "));
   },
 );
-
-step("the probe master receives {int} MetaSync within {duration}", function (n: number, s: number) {
-  return receivedWithin(this, MsgType.kMetaSync, n, s);
-});
 
 step(
   "the MetaSync announces ip {ip} and the slave's port, {announcedAuth}",
@@ -133,13 +112,12 @@ step("the probe master receives no {msgType}", function (t: MsgType) {
   expect(since(this, t).length === 0, `no ${name}`, `${since(this, t).length} ${name}`);
 });
 
-step("the probe master receives no further MetaSync during {duration}", function (s: number) {
-  return this.pm.noneDuring(MsgType.kMetaSync, s, "now");
-});
-
-step("the probe master receives no MetaSync during {duration}", function (s: number) {
-  return this.pm.noneDuring(MsgType.kMetaSync, s, this.mark);
-});
+step(
+  "the probe master receives {noMetaSync} during {duration}",
+  function (since: "since the mark" | "now", s: number) {
+    return this.pm.noneDuring(MsgType.kMetaSync, s, since === "now" ? "now" : this.mark);
+  },
+);
 
 step(
   "the MetaSync attempts came on one connection, each {duration} to {duration} after the previous one",
@@ -183,9 +161,4 @@ step(
 
 step("within {duration} INFO on the slave shows the probe master's ReplicationID", function (s: number) {
   return infoShowsWithin(this.clock, slave(this), s, "ReplicationID", this.pm.options.replicationId);
-});
-
-step("within {duration} INFO on the master lists exactly the slave under test", function (s: number) {
-  const n: SutNode = slave(this);
-  return slavesWithin(this.clock, this.master, s, [`127.0.0.1:${n.port}`]);
 });

@@ -15,7 +15,7 @@ import type { SutNode, Target } from "../harness/targets/target";
 import { Redactor, secretsOf } from "../harness/trace/redact";
 import { Trace } from "../harness/trace/trace";
 import type { PNode } from "../harness/wire";
-import type { SlaveofTarget } from "./parameters";
+import type { SlaveList, SlaveofTarget } from "./parameters";
 
 export class PikaWorld extends World {
   target!: Target;
@@ -166,6 +166,15 @@ export class PikaWorld extends World {
       expect(reply === "OK", `SLAVEOF ${s.name} answered OK`, reply);
     }
     if (upWithinS > 0) await linksUpWithin(this.clock, this.slaves, upWithinS);
+  }
+
+  /** The ip:port of each slave INFO on the master must list. */
+  expectedSlaves(list: SlaveList): string[] {
+    if (list === "the slave under test") return [`127.0.0.1:${this.node("slave").port}`];
+    if ("exactly" in list) return list.exactly;
+    const all = this.slaves.map((n) => `127.0.0.1:${n.port}`);
+    expect(all.length === list.count, `${list.count} slaves under test`, `${all.length}`);
+    return all;
   }
 
   /** The arguments of SLAVEOF for the slave under test. */

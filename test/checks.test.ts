@@ -9,6 +9,7 @@ import { expectCount, Mismatch } from "../harness/check";
 import { announces } from "../harness/observe";
 import { expectPaced, expectSpread } from "../harness/pacing";
 import * as replies from "../harness/probe/replies";
+import { REPLY_CHECKS } from "../harness/probe/replies";
 import { FAULTS } from "../harness/proxy/phrases";
 import { MsgType, req, res, StatusCode, TrySyncReply } from "../harness/wire";
 
@@ -180,4 +181,23 @@ test("the proxy's fault vocabulary", () => {
     "delays the first TrySync response",
   ])
     assert.throws(() => FAULTS.parse(typo), /is not a fault of the wire proxy/);
+});
+
+test("the checks of a MetaSync reply, in the spec's words", () => {
+  assert.equal(
+    verdict(() => REPLY_CHECKS.parse('has the reply text "x"')(ok, 1)),
+    'reply "x" / reply ""',
+  );
+  assert.equal(
+    verdict(() => REPLY_CHECKS.parse("lists the databases db0 with db_instance_num 3")(ok, 1)),
+    undefined,
+  );
+  assert.match(
+    verdict(() =>
+      REPLY_CHECKS.parse(
+        "carries one dbs_info entry per database, a 40-character run_id and a non-empty replication_id",
+      )(ok, 2),
+    ) ?? "",
+    /2 dbs_info entries/,
+  );
 });

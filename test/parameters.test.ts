@@ -19,7 +19,24 @@ test("each parameter type accepts its vocabulary and turns it into the value ste
   assert.equal(parse("msgType", "kHeatBeat"), MsgType.kHeatBeat);
   assert.equal(parse("status", "kOther"), StatusCode.kOther);
   assert.equal(parse("trySyncReply", "kSyncPointLarger"), TrySyncReply.kSyncPointLarger);
-  assert.equal(parse("cut", "RST"), "rst");
+  assert.equal(parse("proxyCut", "cuts the replication connection with RST"), "rst");
+  assert.equal(parse("proxyCut", "makes the replication connection half-open"), "half-open");
+  assert.equal(parse("connAction", "stops answering pings on connection"), "stop answering pings");
+  assert.deepEqual(parse("slaveList", "exactly the slaves 127.0.0.1:1,127.0.0.1:2"), {
+    exactly: ["127.0.0.1:1", "127.0.0.1:2"],
+  });
+  assert.deepEqual(parse("slaveList", "0 connected slaves"), { exactly: [] });
+  assert.equal(parse("metaSyncCount", "a new MetaSync"), 1);
+  assert.equal(parse("metaSyncCount", "MetaSync"), 1);
+  assert.equal(parse("metaSyncCount", "3 MetaSync"), 3);
+  assert.equal(parse("noMetaSync", "no further MetaSync"), "now");
+  assert.equal(parse("noMetaSync", "no MetaSync"), "since the mark");
+  assert.equal(typeof parse("replyCheck", 'has the reply text "Slave AlreadyExist"'), "function");
+  assert.equal(typeof parse("replyCheck", "lists the databases db0, db1 with db_instance_num 3"), "function");
+  assert.deepEqual(parse("slaveList", "all 8 slaves"), { count: 8 });
+  assert.equal(parse("slaveList", "exactly the slave under test"), "the slave under test");
+  assert.equal((parse("masterAction", "drops the replication connection") as { marks: boolean }).marks, true);
+  assert.equal((parse("masterAction", "refuses connections on P") as { marks: boolean }).marks, false);
   assert.equal(parse("conn", "B"), "B");
   assert.deepEqual(parse("ipport", "127.0.0.1:40000"), { ip: "127.0.0.1", port: 40000 });
   assert.deepEqual(parse("ipport", ":40000"), { ip: "", port: 40000 });
@@ -36,7 +53,13 @@ test("each parameter type refuses the misspellings a feature could carry", () =>
     ["msgType", "metasync"],
     ["status", "kOK"],
     ["trySyncReply", "kSyncPointLager"],
-    ["cut", "FINN"],
+    ["proxyCut", "cuts the replication connection with FINN"],
+    ["slaveList", "1 connected slaves"],
+    ["metaSyncCount", "a MetaSync"],
+    ["noMetaSync", "no further TrySync"],
+    ["replyCheck", "has the reply text Slave AlreadyExist"],
+    ["connAction", "closes the connection"],
+    ["masterAction", "refuses connection on P"],
     ["conn", "a"],
     ["ipport", "127.0.0.1:forty"],
     ["db", "db"],

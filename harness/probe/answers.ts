@@ -45,3 +45,23 @@ export function plan(pm: ProbeMaster, p: AnswerPlan): void {
   pm.metaSyncScript.push(...p.first);
   if (p.after) pm.defaultMetaSync = p.after;
 }
+
+/** What the probe master does besides answering; `marks`: later steps count from this moment. */
+export interface MasterAction {
+  act: (pm: ProbeMaster) => unknown;
+  marks: boolean;
+}
+
+export const ACTIONS = new Vocabulary<MasterAction>("something the probe master does", [
+  [
+    /does not answer MetaSync/,
+    () => ({ act: (pm) => (pm.defaultMetaSync = { kind: "silence" }), marks: false }),
+  ],
+  [
+    /resets every connection to its replication port/,
+    () => ({ act: (pm) => (pm.resetReplConnections = true), marks: false }),
+  ],
+  [/refuses connections on P/, () => ({ act: (pm) => pm.closeP(), marks: false })],
+  [/drops the replication connection/, () => ({ act: (pm) => pm.dropConnections(), marks: true })],
+  [/accepts connections on P again/, () => ({ act: (pm) => pm.openP(), marks: true })],
+]);

@@ -4,6 +4,7 @@
  * conforming reply is.
  */
 import { expect } from "../check";
+import { Vocabulary } from "../vocabulary";
 import { type InnerResponse, MsgType, StatusCode, summarize, TrySyncReply } from "../wire";
 
 /** A MetaSync reply that is a complete kOk: one dbs_info per database, a run_id, a replication_id. */
@@ -100,3 +101,26 @@ export function trySyncIs(r: InnerResponse, code: TrySyncReply, session = false)
     summarize(r),
   );
 }
+
+/** A check of a MetaSync reply, given the number of databases the master has. */
+export type ReplyCheck = (r: InnerResponse, databases: number) => void;
+
+/** The checks of a MetaSync reply in the spec's words ("has the reply text "..."", ...). */
+export const REPLY_CHECKS = new Vocabulary<ReplyCheck>("a check of a MetaSync reply", [
+  [
+    /carries one dbs_info entry per database, a 40-character run_id and a non-empty replication_id/,
+    () => (r, databases) => completeMetaSync(r, databases),
+  ],
+  [
+    /lists the databases (db\d(?:, db\d)*) with db_instance_num (\d+)/,
+    ([dbs, n]) =>
+      (r) =>
+        listsDatabases(r, (dbs ?? "").split(", "), Number(n)),
+  ],
+  [
+    /has the reply text "([^"]*)"/,
+    ([text]) =>
+      (r) =>
+        hasReplyText(r, text ?? ""),
+  ],
+]);
