@@ -11,6 +11,7 @@ import { after, describe, test } from "node:test";
 import { ownerId } from "../harness/owner";
 import { describeExit, killAllNow, NodeProcess, tailDir } from "../harness/targets/node-process";
 import { PID_FILE } from "../harness/targets/run-dir";
+import { until } from "./support/processes";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "targets-node-process-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -28,14 +29,6 @@ function ended(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
   } catch {
     return true;
-  }
-}
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -12,30 +12,12 @@ import { after, describe, test } from "node:test";
 import { ownerAlive, ownerId } from "../harness/owner";
 import { clearLeftovers } from "../harness/targets/leftovers";
 import { makeRunDir, OWNER_FILE, PID_FILE, TMP_PREFIX } from "../harness/targets/run-dir";
+import { alive, sleeper, until } from "./support/processes";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "targets-run-dir-test-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** A process that runs until killed, in its own group, as a node of a killed run would. */
-function sleeper(): number {
-  const p = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], {
-    detached: true,
-    stdio: "ignore",
-  });
-  p.unref();
-  assert.ok(p.pid !== undefined, "the sleeper started");
-  return p.pid;
-}
-
-const alive = (pid: number) => ownerAlive(ownerId(pid));
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A run directory whose owner has exited, as a SIGKILLed run leaves it. */
 async function deadRunDir(tmp: string): Promise<string> {

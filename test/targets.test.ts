@@ -11,7 +11,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { ownerAlive, ownerId } from "../harness/owner";
 import { PikaConf } from "../harness/reference/conf";
 import { REFERENCE_VERSION } from "../harness/reference/node";
 import { BinaryTarget } from "../harness/targets/binary";
@@ -33,6 +32,7 @@ import {
   settingsSkip,
 } from "../harness/targets/select";
 import type { SutNode } from "../harness/targets/target";
+import { alive, until } from "./support/processes";
 
 const ROOT = path.join(__dirname, "..");
 const SERVER = path.join(ROOT, "bin", "pika-reference-server");
@@ -341,16 +341,6 @@ describe("external target on running reference servers", () => {
     }
   });
 });
-
-const alive = (pid: number) => ownerAlive(ownerId(pid));
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("binary target on bin/pika-reference-server", () => {
   const settings = { bin: SERVER, version: REFERENCE_VERSION, startMs: 30_000 };
