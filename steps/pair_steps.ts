@@ -82,12 +82,9 @@ step("within {duration} INFO on every slave shows master_link_status:up", functi
 step(
   "each slave sent at most {int} MetaSync through the proxy since the fault, none less than {duration} apart",
   function (atMost: number, minS: number) {
+    const origin = this.fault?.at ?? 0;
     for (const sl of this.slaves)
-      expectPaced(`MetaSync from ${sl.name}`, attempts(this, sl.port), {
-        atMost,
-        minS,
-        origin: this.fault?.at ?? 0,
-      });
+      expectPaced(`MetaSync from ${sl.name}`, attempts(this, sl.port), { atMost, minS, origin });
   },
 );
 

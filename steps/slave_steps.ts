@@ -43,10 +43,7 @@ step("a probe master", function () {
 });
 
 step("the probe master answers MetaSync with {metaSyncAnswer}", function (answer: PlanOf) {
-  plan(
-    this.pm,
-    answer(() => this.clock.rng.hex(50)),
-  );
+  plan(this.pm, answer(this.newReplicationId));
 });
 
 step("the probe master {masterAction}", async function (a: MasterAction) {

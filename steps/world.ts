@@ -113,6 +113,9 @@ export class PikaWorld extends World {
     return this.sharedId;
   }
 
+  /** A fresh random replication_id, other than the scenario's. */
+  readonly newReplicationId = (): string => this.clock.rng.hex(50);
+
   /** The slaves under test: the node "slave", or "slave1" ... "slaveK". */
   get slaves(): SutNode[] {
     return [...this.nodes.values()].filter((n) => /^slave\d*$/.test(n.name));
