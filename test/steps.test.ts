@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
+import ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -24,6 +25,8 @@ test("a feature with misspelled parameters fails with every typo as an undefined
     "within 20 sec INFO on the slave shows master_link_status:up",
     "the TrySync reply on connection A is kSyncPointLager within 1 s",
     "a probe slave announcing 127.0.0.1:forty",
+    "the probe slave sends TrySnyc for db0 on connection A",
+    "the probe master answers MetaSync with kOther 2 time, then kOk",
   ];
   fs.writeFileSync(
     feature,
@@ -48,4 +51,30 @@ test("a feature with misspelled parameters fails with every typo as an undefined
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("every step body is at most 3 lines: the logic lives in the World or harness/", () => {
+  const long: string[] = [];
+  let steps = 0;
+  for (const file of fs.readdirSync(path.join(ROOT, "steps")).filter((f) => f.endsWith("_steps.ts"))) {
+    const text = fs.readFileSync(path.join(ROOT, "steps", file), "utf8");
+    const src = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+    const visit = (node: ts.Node): void => {
+      const [pattern, fn] =
+        ts.isCallExpression(node) && node.expression.getText(src) === "step" ? node.arguments : [];
+      if (pattern && fn && (ts.isFunctionExpression(fn) || ts.isArrowFunction(fn))) {
+        steps++;
+        const body = fn.body
+          .getText(src)
+          .split("\n")
+          .slice(1, -1)
+          .filter((l) => l.trim() !== "");
+        if (body.length > 3) long.push(`${file}: ${pattern.getText(src)} (${body.length} lines)`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(src);
+  }
+  assert.ok(steps > 50, `found only ${steps} step definitions: is the scan broken?`);
+  assert.deepEqual(long, []);
 });
