@@ -11,11 +11,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
+import { matrixHtml } from "../harness/report/matrix";
+import { timelineSvg } from "../harness/report/timeline";
 
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const ROOT = join(__dirname, "..");
@@ -265,6 +267,74 @@ test("a system under test sending controls, ANSI escapes and markup cannot break
         svg.texts.some((s) => s.startsWith('kMetaSync kError "Auth with master error')),
         svg.texts.join("\n"),
       );
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("the matrix and the storm timeline as a reviewer sees them in Chromium: legends, levels, links, fault marker", {
+  timeout: 60_000,
+}, async (t) => {
+  if (noChromium(t)) return;
+  const dir = await mkdtemp(join(tmpdir(), "pika-report-"));
+  try {
+    const column = (label: string, verdict: "pass" | "fail" | "expected-fail") => ({
+      label,
+      traces: `../${label}/traces`,
+      judged: [
+        { id: "MS-DUP-01", name: "dup", verdict: "expected-fail" as const },
+        { id: "PR-CUT-03", name: "cut", verdict },
+      ],
+    });
+    const levels = new Map([
+      ["MS-DUP-01", "must"],
+      ["PR-CUT-03", "should"],
+    ]);
+    await writeFile(join(dir, "matrix.html"), matrixHtml([column("a", "pass"), column("b", "fail")], levels));
+    const recoveries = [
+      { slave: "slave1", attempts: 2, recoveredS: 12, timeline: [3, 9] },
+      { slave: "slave2", attempts: 1, recoveredS: undefined, timeline: [5] },
+    ];
+    await writeFile(
+      join(dir, "storm.svg"),
+      timelineSvg([{ title: "PR-STORM-01", horizonS: 60, recoveries }]),
+    );
+    const browser = await launch(join(dir, "chromium-profile"));
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${join(dir, "matrix.html")}`);
+      // biome-ignore lint/performance/useDomNodeTextContent: the visible text is the point here
+      const text = await page.evaluate(() => document.body.innerText);
+      assert.match(text, /expected-fail: failed as the ledger lists/);
+      assert.match(text, /PR-CUT-03 cut\s+SHOULD\s+pass\s+FAIL/);
+      const links = await page.locator("a").evaluateAll((all) => all.map((a) => a.getAttribute("href")));
+      assert.ok(links.includes("../b/traces/PR-CUT-03.ndjson"), links.join(", "));
+
+      await page.goto(`file://${join(dir, "storm.svg")}`);
+      const svg = await page.evaluate(() => ({
+        root: document.documentElement.localName,
+        parseErrors: document.getElementsByTagName("parsererror").length,
+        texts: [...document.querySelectorAll("text")].map((e) => e.textContent ?? ""),
+        faults: [...document.querySelectorAll("line.fault")].length,
+      }));
+      assert.equal(svg.parseErrors, 0, "Chromium parses the timeline as XML without errors");
+      assert.equal(svg.root, "svg");
+      assert.equal(svg.faults, 1, "the fault marker at 0 s");
+      for (const key of [
+        "MetaSync attempt",
+        "until recovery",
+        "not recovered",
+        "the fault (0 s)",
+        "slave1",
+        "60 s",
+      ])
+        assert.ok(
+          svg.texts.some((x) => x.includes(key)),
+          `${key} in ${svg.texts.join(" | ")}`,
+        );
     } finally {
       await browser.close();
     }
