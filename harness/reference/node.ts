@@ -8,6 +8,7 @@ import type { Clock } from "../clock";
 import { Listener, LOOPBACK, REPL_SHIFT } from "../net";
 import { type Behaviour, CONFORMANT, HOSTILE_TEXT } from "./behaviour";
 import type { PikaConf } from "./conf";
+import { Keyspace, type Session } from "./keyspace";
 import { MasterSide } from "./master";
 import { encodeReply, type Reply, RespError, RespParser } from "./resp";
 import { type DbState, MAX_CONN_RBUF, SlaveSide } from "./slave";
@@ -21,6 +22,8 @@ export class ReferenceNode {
   readonly runId: string;
   master!: MasterSide;
   slave!: SlaveSide;
+  /** The node's data; read-only to clients while the node is a slave, as in Pika. */
+  readonly keyspace: Keyspace;
   /** Why the node crashed (a variant's deliberate crash); undefined while it runs. */
   crashed: string | undefined;
   /** Called after a crash; the reference server exits abruptly here. */
@@ -36,6 +39,8 @@ export class ReferenceNode {
     this.port = conf.int("port", 9221, 1, 65535 - REPL_SHIFT);
     const n = conf.int("databases", 1, 1, 8);
     this.databases = Array.from({ length: n }, (_, i) => `db${i}`);
+    // The slave side exists once started; before that the node is nobody's slave.
+    this.keyspace = new Keyspace(clock, { databases: n, readOnly: () => this.slave?.master !== undefined });
     conf.int("db-instance-num", 3, 1);
     const runId = conf.get("run-id") ?? "";
     if (runId !== "" && runId.length !== 40)
@@ -136,6 +141,7 @@ export class ReferenceNode {
     const parser = new RespParser();
     let authed = false;
     let refused = false;
+    const session: Session = { db: 0 };
     socket.on("error", () => {});
     socket.on("data", (chunk: Buffer) => {
       if (refused) return;
@@ -168,7 +174,7 @@ export class ReferenceNode {
         } else if (this.requirepass() !== "" && !authed && name !== "ping") {
           reply = { error: "NOAUTH Authentication required." };
         } else {
-          reply = this.command(name, argv.slice(1));
+          reply = this.command(name, argv.slice(1), session);
         }
         if ("error" in reply && this.hostileSuffix) reply = { error: `${reply.error}${this.hostileSuffix}` };
         socket.write(encodeReply(reply));
@@ -185,8 +191,11 @@ export class ReferenceNode {
     });
   }
 
-  /** One Redis command (after AUTH); Pika's replies where the kit observes them. */
-  command(name: string, args: string[]): Reply {
+  /**
+   * One Redis command (after AUTH); Pika's replies where the kit observes them. `session` is
+   * the connection's (its SELECTed database); a caller without one works on db0.
+   */
+  command(name: string, args: string[], session: Session = { db: 0 }): Reply {
     switch (name) {
       case "ping":
         return { simple: "PONG" };
@@ -211,7 +220,7 @@ export class ReferenceNode {
       case "slaveof":
         return this.slaveof(args);
       default:
-        return { error: `ERR unknown command '${name}'` };
+        return this.keyspace.execute(name, args, session) ?? { error: `ERR unknown command '${name}'` };
     }
   }
 

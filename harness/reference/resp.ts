@@ -7,14 +7,18 @@ export type Reply =
   | { simple: string }
   | { error: string }
   | { bulk: string | null }
-  | { int: number }
-  | { array: string[] };
+  /** A bigint for values past 2^53 (INCRBY near int64's ends). */
+  | { int: number | bigint }
+  | { array: string[] }
+  /** An array of any replies: MGET's nils, SCAN's [cursor, keys]. */
+  | { multi: Reply[] };
 
 export function encodeReply(r: Reply): string {
   if ("simple" in r) return `+${r.simple}\r\n`;
   if ("error" in r) return `-${r.error}\r\n`;
   if ("int" in r) return `:${r.int}\r\n`;
   if ("array" in r) return `*${r.array.length}\r\n${r.array.map((i) => encodeReply({ bulk: i })).join("")}`;
+  if ("multi" in r) return `*${r.multi.length}\r\n${r.multi.map(encodeReply).join("")}`;
   if (r.bulk === null) return "$-1\r\n";
   return `$${Buffer.byteLength(r.bulk)}\r\n${r.bulk}\r\n`;
 }
