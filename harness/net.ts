@@ -109,23 +109,46 @@ function readClaim(file: string): string | undefined {
   }
 }
 
+/** Writes `content` to `file` all at once: readers see no file or the whole content, never a part. */
+function writeWhole(file: string, content: string, exclusive: boolean): boolean {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, content);
+  try {
+    if (!exclusive) {
+      fs.renameSync(tmp, file);
+      return true;
+    }
+    fs.linkSync(tmp, file); // fails with EEXIST when the file is there
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    return false;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** How long an empty claim (one a kit of an older version was writing when it died) is left alone. */
+const EMPTY_CLAIM_MS = 10_000;
+
 /**
- * Claims port P for this process in `dir`: a claim file holding the owner's id, created
- * exclusively; a claim whose owner is gone (a killed run) is taken over under a per-port lock,
- * so two processes can never both believe they hold P.
+ * Claims port P for this process in `dir`: a claim file holding the owner's id, created whole and
+ * exclusively (written aside, then hard-linked into place, so no other process ever reads it half
+ * written and takes it for an abandoned claim); a claim whose owner is gone (a killed run) is
+ * taken over under a per-port lock, so two processes can never both believe they hold P.
  */
 export function claimPort(port: number, dir = CLAIM_DIR, me = ownerId()): boolean {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, String(port));
-  try {
-    fs.writeFileSync(file, me, { flag: "wx" });
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-  }
+  if (writeWhole(file, me, true)) return true;
   const owner = readClaim(file);
   if (owner === me) return true;
   if (owner && ownerAlive(owner)) return false;
+  if (
+    owner === "" &&
+    Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) < EMPTY_CLAIM_MS
+  )
+    return false;
   const lock = `${file}.lock`;
   try {
     fs.mkdirSync(lock);
@@ -138,8 +161,7 @@ export function claimPort(port: number, dir = CLAIM_DIR, me = ownerId()): boolea
   try {
     const now = readClaim(file);
     if (now !== undefined && now !== owner && ownerAlive(now)) return false;
-    fs.writeFileSync(file, me);
-    return true;
+    return writeWhole(file, me, now === undefined);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
   }

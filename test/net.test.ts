@@ -3,6 +3,7 @@
  * the ephemeral range, claimed across processes, and no port handed out twice in a row.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -84,6 +85,54 @@ describe("PortAllocator", () => {
       "the claim of a process that is gone (pid 999999) is taken over",
     );
     assert.equal(fs.readFileSync(path.join(dir, "10500"), "utf8"), ownerId());
+  });
+
+  test("a claim being written (an empty file) is not taken for an abandoned one; an old empty one is", () => {
+    const dir = tmpClaims();
+    fs.writeFileSync(path.join(dir, "10600"), "");
+    assert.ok(!claimPort(10_600, dir, ownerId()), "a fresh empty claim is another process's, half written");
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(dir, "10600"), old, old);
+    assert.ok(claimPort(10_600, dir, ownerId()), "an empty claim a minute old was left by a dead writer");
+    assert.equal(fs.readFileSync(path.join(dir, "10600"), "utf8"), ownerId());
+  });
+
+  test("processes claiming the same ports at once never both get one", { timeout: 60_000 }, async () => {
+    const dir = tmpClaims();
+    // Each claims what it can, says which, and stays alive (its claims with it) until told to go.
+    const script = `const { claimPort } = require(${JSON.stringify(path.join(__dirname, "../harness/net"))});
+      const won = [];
+      for (let p = 10000; p < 10400; p++) if (claimPort(p, ${JSON.stringify(dir)})) won.push(p);
+      process.stdout.write(JSON.stringify(won) + "\\n");
+      process.stdin.on("data", () => {}).on("end", () => process.exit(0));`;
+    const children = Array.from({ length: 6 }, () =>
+      spawn(process.execPath, ["--require", "ts-node/register", "-e", script], {
+        cwd: path.join(__dirname, ".."),
+        stdio: ["pipe", "pipe", "inherit"],
+      }),
+    );
+    try {
+      const results = await Promise.all(
+        children.map(
+          (c) =>
+            new Promise<number[]>((resolve, reject) => {
+              let out = "";
+              c.stdout?.on("data", (d) => {
+                out += d;
+                if (out.endsWith("\n")) resolve(JSON.parse(out) as number[]);
+              });
+              c.on("close", (code) =>
+                reject(new Error(`a claimer exited (${code}) before saying what it won`)),
+              );
+            }),
+        ),
+      );
+      const won = results.flat();
+      assert.equal(won.length, 400, "every port went to some process");
+      assert.equal(new Set(won).size, won.length, "no port went to two processes");
+    } finally {
+      for (const c of children) c.stdin?.end();
+    }
   });
 
   for (const [what, shift] of [
