@@ -45,13 +45,6 @@ define({
   transformer: (s: string): StatusCode => StatusCode[s as keyof typeof StatusCode],
 });
 
-/** A TrySync response's reply_code. */
-define({
-  name: "trySyncReply",
-  regexp: /kOk|kSyncPointBePurged|kSyncPointLarger|kError/,
-  transformer: (s: string): TrySyncReply => TrySyncReply[s as keyof typeof TrySyncReply],
-});
-
 /** What a TrySync reply must be: "kOk with a session id", or kOk with this reply_code. */
 define({
   name: "trySyncOutcome",

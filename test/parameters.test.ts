@@ -18,7 +18,8 @@ test("each parameter type accepts its vocabulary and turns it into the value ste
   assert.equal(parse("msgType", "MetaSync"), MsgType.kMetaSync);
   assert.equal(parse("msgType", "kHeatBeat"), MsgType.kHeatBeat);
   assert.equal(parse("status", "kOther"), StatusCode.kOther);
-  assert.equal(parse("trySyncReply", "kSyncPointLarger"), TrySyncReply.kSyncPointLarger);
+  assert.deepEqual(parse("trySyncOutcome", "kSyncPointLarger"), [TrySyncReply.kSyncPointLarger, false]);
+  assert.deepEqual(parse("trySyncOutcome", "kOk with a session id"), [TrySyncReply.kOk, true]);
   assert.equal(parse("proxyCut", "cuts the replication connection with RST"), "rst");
   assert.equal(parse("proxyCut", "makes the replication connection half-open"), "half-open");
   assert.equal(parse("connAction", "stops answering pings on connection"), "stop answering pings");
@@ -52,7 +53,7 @@ test("each parameter type refuses the misspellings a feature could carry", () =>
     ["msgType", "MetaSnyc"],
     ["msgType", "metasync"],
     ["status", "kOK"],
-    ["trySyncReply", "kSyncPointLager"],
+    ["trySyncOutcome", "kSyncPointLager"],
     ["proxyCut", "cuts the replication connection with FINN"],
     ["slaveList", "1 connected slaves"],
     ["metaSyncCount", "a MetaSync"],
