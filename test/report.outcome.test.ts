@@ -49,6 +49,19 @@ test("a listed scenario that fails is an expected failure, counted as passed", (
   assert.match(report(o).join("\n"), /Expected failures, counted as passed \(1\):\n {2}MS-DUP-01/);
 });
 
+test("a scenario met the same way in several runs (--repeat) is listed once with its count", () => {
+  const o = outcome(
+    [r("MS-DUP-01", "skipped"), r("MS-DUP-01", "skipped"), r("MS-REG-01", "skipped")],
+    undefined,
+    false,
+  );
+  assert.deepEqual(report(o), [
+    "Skipped (3):",
+    "  MS-DUP-01  scenario MS-DUP-01  (x2)",
+    "  MS-REG-01  scenario MS-REG-01",
+  ]);
+});
+
 test("a listed scenario that passes is a stale entry and fails the run", () => {
   const o = outcome([r("MS-DUP-02", "passed")], ledger, false);
   assert.deepEqual([o.passed, o.failed, o.ok], [0, 1, false]);

@@ -113,10 +113,13 @@ export function report(o: Outcome): string[] {
     const js = o.judged.filter((j) => j.verdict === v);
     if (js.length === 0) return;
     lines.push(`${title} (${js.length}):`);
-    for (const j of js)
-      lines.push(
-        `  ${j.id ?? "-"}  ${j.name}${j.note ? `  [${j.note}]` : ""}${j.seed && v === "fail" ? `  (PIKA_SEED=${j.seed})` : ""}`,
-      );
+    // A scenario met the same way in several runs (--repeat) is one line with its count.
+    const seen = new Map<string, number>();
+    for (const j of js) {
+      const line = `  ${j.id ?? "-"}  ${j.name}${j.note ? `  [${j.note}]` : ""}${j.seed && v === "fail" ? `  (PIKA_SEED=${j.seed})` : ""}`;
+      seen.set(line, (seen.get(line) ?? 0) + 1);
+    }
+    for (const [line, n] of seen) lines.push(n > 1 ? `${line}  (x${n})` : line);
   };
   group("expected-fail", "Expected failures, counted as passed");
   group("non-strict", "SHOULD failures, counted as skipped (--strict fails them)");
