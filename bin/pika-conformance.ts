@@ -73,6 +73,13 @@ cucumber's own options, passed through:
 class UsageError extends Error {}
 
 function options(argv: string[]) {
+  if (argv.some((a) => a === "--profile" || a.startsWith("--profile=") || a === "-p"))
+    throw new UsageError(
+      "--profile is cucumber-js's, and pika-conformance is already one profile of the kit's cucumber.js (cli) " +
+        "with the kit's settings as options: pick the system under test with --target binary|container|external " +
+        "(and --pika-bin, --image), or run cucumber-js itself with a profile of the kit, e.g. " +
+        "`PIKA_BIN=... npx cucumber-js --profile binary` in the kit's directory",
+    );
   const { values } = parseArgs({
     args: argv,
     strict: true,

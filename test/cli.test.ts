@@ -107,6 +107,7 @@ test("bad settings and report directories are one paragraph and exit 2, before a
     /--report-dir \/etc\/hostname\/x: \/etc\/hostname is not a directory/,
   );
   refused(cli("--parallel", "0"), /--parallel needs an integer of at least 1/);
+  refused(cli("--profile", "binary"), /--profile is cucumber-js's.*--target binary\|container\|external/);
 });
 
 test("a run in which every scenario was skipped fails unless --allow-empty", () => {
