@@ -64,8 +64,8 @@ export const KIT_MUTATIONS: KitMutation[] = [
     name: "any-msg-type",
     description: "a message type parameter accepts any word",
     file: "steps/parameters.ts",
-    from: "regexp: /k?(?:MetaSync|TrySync|DBSync|BinlogSync|HeatBeat|RemoveSlaveNode)/,",
-    to: "regexp: /\\w+/,",
+    from: 'regexp: new RegExp(`k?(?:${MSG_TYPE_NAMES.join("|")})`),',
+    to: 'regexp: new RegExp(`\\w+|${MSG_TYPE_NAMES.join("|")}`),',
     killedBy: { unit: ["test/parameters.test.ts", "test/steps.test.ts"] },
   },
 ];

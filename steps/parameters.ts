@@ -8,12 +8,12 @@
 
 import { ACTIONS, ANSWERS } from "../harness/probe/answers";
 import { REPLY_CHECKS } from "../harness/probe/replies";
-import { ipPort, REQUESTS } from "../harness/probe/requests";
+import { CONN_ACTIONS, ipPort, REQUESTS } from "../harness/probe/requests";
 import type { CutHow } from "../harness/proxy";
 import { FAULTS } from "../harness/proxy/phrases";
 import type { NodeOptions } from "../harness/targets/target";
 import { Vocabulary } from "../harness/vocabulary";
-import { MsgType, StatusCode, TrySyncReply } from "../harness/wire";
+import { MSG_TYPE_NAMES, MsgType, StatusCode, TrySyncReply } from "../harness/wire";
 
 export interface ParameterType {
   name: string;
@@ -27,7 +27,7 @@ const define = (p: ParameterType) => PARAMETER_TYPES.push(p);
 /** "MetaSync", "kMetaSync" → MsgType.kMetaSync (the message types of the replication protocol). */
 define({
   name: "msgType",
-  regexp: /k?(?:MetaSync|TrySync|DBSync|BinlogSync|HeatBeat|RemoveSlaveNode)/,
+  regexp: new RegExp(`k?(?:${MSG_TYPE_NAMES.join("|")})`),
   transformer: (s: string): MsgType => MsgType[`k${s.replace(/^k/, "")}` as keyof typeof MsgType],
 });
 
@@ -195,13 +195,7 @@ const PROXY_CUTS = new Vocabulary<CutHow>("a cut of the wire proxy", [
 ]);
 define({ name: "proxyCut", regexp: PROXY_CUTS.regexp, transformer: (s: string) => PROXY_CUTS.parse(s) });
 
-/** What the probe slave does to one of its connections. */
-export type ConnAction = "close" | "reset" | "stop answering pings";
-const CONN_ACTIONS = new Vocabulary<ConnAction>("what a probe slave does to a connection", [
-  [/closes connection/, () => "close"],
-  [/resets connection/, () => "reset"],
-  [/stops answering pings on connection/, () => "stop answering pings"],
-]);
+/** What the probe slave does to one of its connections (harness/probe/requests.ts CONN_ACTIONS). */
 define({
   name: "connAction",
   regexp: CONN_ACTIONS.regexp,

@@ -9,20 +9,12 @@ import {
 } from "../harness/observe";
 import type { ReplyCheck } from "../harness/probe/replies";
 import * as replies from "../harness/probe/replies";
-import { type ProbeRequest, sendRequest } from "../harness/probe/requests";
-import type { ProbeConnection } from "../harness/probe/slave";
+import { type ConnAction, type ProbeRequest, sendRequest } from "../harness/probe/requests";
 import { MsgType, type PNode, req, type StatusCode, type TrySyncReply } from "../harness/wire";
-import type { ConnAction } from "./parameters";
 import { step } from "./support";
 import type { PikaWorld } from "./world";
 
 const conn = (w: PikaWorld, label: string) => w.probeSlave.connection(label);
-
-function act(c: ProbeConnection, action: ConnAction): void {
-  if (action === "close") c.close();
-  else if (action === "reset") c.reset();
-  else c.autoAck = false;
-}
 
 // --- Given -------------------------------------------------------------------------------
 
@@ -71,7 +63,7 @@ step(
 );
 
 step("the probe slave {connAction} {conn}", async function (action: ConnAction, label: string) {
-  act(await conn(this, label), action);
+  action(await conn(this, label));
 });
 
 step("the probe slave closes the connection that does not hold the registration", async function () {

@@ -22,7 +22,7 @@ test("each parameter type accepts its vocabulary and turns it into the value ste
   assert.deepEqual(parse("trySyncOutcome", "kOk with a session id"), [TrySyncReply.kOk, true]);
   assert.equal(parse("proxyCut", "cuts the replication connection with RST"), "rst");
   assert.equal(parse("proxyCut", "makes the replication connection half-open"), "half-open");
-  assert.equal(parse("connAction", "stops answering pings on connection"), "stop answering pings");
+  assert.equal(typeof parse("connAction", "stops answering pings on connection"), "function");
   assert.deepEqual(parse("slaveList", "exactly the slaves 127.0.0.1:1,127.0.0.1:2"), {
     exactly: ["127.0.0.1:1", "127.0.0.1:2"],
   });

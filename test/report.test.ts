@@ -95,9 +95,7 @@ test("the HTML report of a failing scenario shows rule, Expected/Actual, trace a
       const hooks = page.getByRole("button", { name: /^\d+ hooks?$/ });
       if ((await hooks.count()) > 0) await hooks.first().click();
       await page.locator("details").first().waitFor({ timeout: 5_000 });
-      await page.locator("details").evaluateAll((all) => {
-        for (const d of all) (d as unknown as { open: boolean }).open = true;
-      });
+      await openAll(page);
       // What a reader sees (rendered text), not what the DOM merely holds.
       // biome-ignore lint/performance/useDomNodeTextContent: the visible text is the point here
       const text = await page.evaluate(() => document.body.innerText);
@@ -171,37 +169,59 @@ test("the CLI's HTML report shows an expected failure as passed, with the ledger
   timeout: 90_000,
 }, async (t) => {
   if (noChromium(t)) return;
-  const dir = await mkdtemp(join(tmpdir(), "pika-report-"));
-  try {
-    const env: NodeJS.ProcessEnv = { ...process.env, PIKA_TRACE_DIR: join(dir, "traces") };
-    delete env.PIKA_REFERENCE_VARIANT;
-    const args = ["--variant", "pika-4.0", "--ledger", "4.0.1", "--id", "MS-DUP-01", "--report-dir", dir];
-    await run(process.execPath, [join(ROOT, "bin", "pika-conformance.js"), ...args], {
-      env,
-      timeout: 60_000,
-    });
-    const browser = await launch(join(dir, "chromium-profile"));
-    try {
-      const page = await browser.newPage();
-      await page.goto(`file://${join(dir, "cucumber.html")}`);
+  await cliReportInChromium(
+    ["--variant", "pika-4.0", "--ledger", "4.0.1", "--id", "MS-DUP-01"],
+    {},
+    async (page) => {
       // A passed scenario is folded: open its feature, then every attachment.
       await page.getByRole("button", { name: "features/metasync/duplicate.feature" }).click();
       await page.locator("details").first().waitFor({ timeout: 15_000 });
-      await page.locator("details").evaluateAll((all) => {
-        for (const d of all) (d as unknown as { open: boolean }).open = true;
-      });
+      await openAll(page);
       // biome-ignore lint/performance/useDomNodeTextContent: the visible text is the point here
       const text = await page.evaluate(() => document.body.innerText);
       assert.match(text, /expected failure \(ledger 4\.0\.1\): Pika #2291/);
       assert.match(text, /The step failed: MS-DUP-01 violates MS-DUP/);
       assert.match(text, /100% \(1 \/ 1\) passed/);
+    },
+  );
+});
+
+/**
+ * Runs the CLI on the reference with `args`, its reports and traces in a temp dir, then `look`s at
+ * its cucumber.html in Chromium (with the CLI's output); the browser and the dir are removed after.
+ */
+async function cliReportInChromium(
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv,
+  look: (page: import("playwright-core").Page, stdout: string) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "pika-report-"));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, PIKA_TRACE_DIR: join(dir, "traces"), ...extraEnv };
+    delete env.PIKA_REFERENCE_VARIANT;
+    const cli = [join(ROOT, "bin", "pika-conformance.js"), ...args, "--report-dir", dir];
+    const { stdout } = await run(process.execPath, cli, { env, timeout: 60_000 }).catch(
+      (err: { stdout?: string }) => ({ stdout: err.stdout ?? "" }),
+    );
+    const browser = await launch(join(dir, "chromium-profile"));
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${join(dir, "cucumber.html")}`);
+      await look(page, stdout);
     } finally {
       await browser.close();
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-});
+}
+
+/** Opens every <details> of the page (attachments are folded). */
+async function openAll(page: import("playwright-core").Page): Promise<void> {
+  await page.locator("details").evaluateAll((all) => {
+    for (const d of all) (d as unknown as { open: boolean }).open = true;
+  });
+}
 
 /** The SVG attachment as Chromium shows it: rendered as an <img>, and its source read by Chromium's XML parser. */
 async function diagram(page: import("playwright-core").Page, fileName: string) {
@@ -230,28 +250,17 @@ test("a system under test sending controls, ANSI escapes and markup cannot break
   timeout: 90_000,
 }, async (t) => {
   if (noChromium(t)) return;
-  const dir = await mkdtemp(join(tmpdir(), "pika-report-"));
-  try {
-    const env: NodeJS.ProcessEnv = { ...process.env, PIKA_TRACE_DIR: join(dir, "traces"), PIKA_TRACE: "all" };
-    delete env.PIKA_REFERENCE_VARIANT;
-    const args = ["--variant", "hostile-texts", "--id", "MS-AUTH-01", "--report-dir", dir];
-    const cli = await run(process.execPath, [join(ROOT, "bin", "pika-conformance.js"), ...args], {
-      env,
-      timeout: 60_000,
-    }).catch((err: { code?: number; stdout?: string }) => ({ code: err.code, stdout: err.stdout ?? "" }));
-    assert.match(cli.stdout, /FAIL +MS-AUTH-01 /, cli.stdout);
-    const browser = await launch(join(dir, "chromium-profile"));
-    try {
-      const page = await browser.newPage();
-      await page.goto(`file://${join(dir, "cucumber.html")}`);
+  await cliReportInChromium(
+    ["--variant", "hostile-texts", "--id", "MS-AUTH-01"],
+    { PIKA_TRACE: "all" },
+    async (page, stdout) => {
+      assert.match(stdout, /FAIL +MS-AUTH-01 /, stdout);
       await page.getByText("Expected:").first().waitFor({ timeout: 15_000 });
       await page
         .getByRole("button", { name: /^\d+ hooks?$/ })
         .first()
         .click();
-      await page.locator("details").evaluateAll((all) => {
-        for (const d of all) (d as unknown as { open: boolean }).open = true;
-      });
+      await openAll(page);
       // biome-ignore lint/performance/useDomNodeTextContent: the visible text is the point here
       const text = await page.evaluate(() => document.body.innerText);
       // The reply text is shown as text, its controls as escapes; its markup did not become markup.
@@ -267,12 +276,8 @@ test("a system under test sending controls, ANSI escapes and markup cannot break
         svg.texts.some((s) => s.startsWith('kMetaSync kError "Auth with master error')),
         svg.texts.join("\n"),
       );
-    } finally {
-      await browser.close();
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    },
+  );
 });
 
 test("the matrix and the storm timeline as a reviewer sees them in Chromium: legends, levels, links, fault marker", {

@@ -7,7 +7,7 @@
  */
 
 import { Vocabulary } from "../vocabulary";
-import { encodeFrame, MsgType, type PNode, rawFrame, rawTypeBody, req } from "../wire";
+import { encodeFrame, MSG_TYPE_NAMES, MsgType, type PNode, rawFrame, rawTypeBody, req } from "../wire";
 import type { ProbeConnection, ProbeSlave } from "./slave";
 
 export type ProbeRequest =
@@ -22,7 +22,7 @@ export type ProbeRequest =
   | { kind: "header"; length: number }
   | { kind: "unknownType"; type: number };
 
-const MSG_TYPE = /k(?:MetaSync|TrySync|DBSync|BinlogSync|HeatBeat|RemoveSlaveNode)/.source;
+const MSG_TYPE = `k(?:${MSG_TYPE_NAMES.join("|")})`;
 const IP_PORT = /(?:\d{1,3}(?:\.\d{1,3}){3})?:\d{1,5}/.source;
 
 /** The phrases; the captures are their values. */
@@ -87,3 +87,16 @@ export function ipPort(s: string): PNode {
   const i = s.lastIndexOf(":");
   return { ip: s.slice(0, i), port: Number(s.slice(i + 1)) };
 }
+
+/** What a probe slave does to one of its connections: "closes connection A", ... */
+export type ConnAction = (c: ProbeConnection) => void;
+export const CONN_ACTIONS = new Vocabulary<ConnAction>("what a probe slave does to a connection", [
+  [/closes connection/, () => (c) => c.close()],
+  [/resets connection/, () => (c) => c.reset()],
+  [
+    /stops answering pings on connection/,
+    () => (c) => {
+      c.autoAck = false;
+    },
+  ],
+]);

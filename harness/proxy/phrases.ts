@@ -6,10 +6,10 @@
  * step); FAULTS turns it into the fault the proxy applies.
  */
 import { Vocabulary } from "../vocabulary";
-import { MsgType } from "../wire";
+import { MSG_TYPE_NAMES, MsgType } from "../wire";
 import type { Fault } from "./faults";
 
-const TYPE = /(MetaSync|TrySync|DBSync|BinlogSync|HeatBeat|RemoveSlaveNode)/.source;
+const TYPE = `(${MSG_TYPE_NAMES.join("|")})`;
 const type = (name: string | undefined) => MsgType[`k${name}` as keyof typeof MsgType];
 
 export const FAULTS = new Vocabulary<Fault>("a fault of the wire proxy", [

@@ -35,6 +35,10 @@ export enum MsgType {
   kHeatBeat = 5,
   kRemoveSlaveNode = 6,
 }
+/** The message types' names without their "k" (MetaSync, TrySync, ...), as the spec's text writes them. */
+export const MSG_TYPE_NAMES: readonly string[] = Object.keys(MsgType)
+  .filter((k) => Number.isNaN(Number(k)))
+  .map((k) => k.slice(1));
 export enum StatusCode {
   kOk = 1,
   kError = 2,
