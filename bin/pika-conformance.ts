@@ -8,6 +8,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import type { IConfiguration } from "@cucumber/cucumber/api";
+import cucumberArgv from "@cucumber/cucumber/lib/configuration/argv_parser";
 import { parse as parseTags } from "@cucumber/tag-expressions";
 import { verdictJunit } from "../harness/report/junit";
 import { type Build, chooseLedger, type Ledger } from "../harness/report/ledger";
@@ -67,21 +69,27 @@ cucumber's own options, passed through:
   --fail-fast            stop at the first failure
   --dry-run              check the steps of the selection without running them
   --order defined|random[:SEED]
+  -- OPTIONS...          anything after -- goes to cucumber-js as it is (e.g. -- --world-parameters
+                         '{...}' --require ./more-steps.js); what runs, the reports and the workers
+                         stay the kit's options (--id/--tags, --format, --parallel)
   -h, --help             this text
 `;
 
 class UsageError extends Error {}
 
+const PROFILE_REFUSAL =
+  "--profile is cucumber-js's, and pika-conformance is already one profile of the kit's cucumber.js (cli) " +
+  "with the kit's settings as options: pick the system under test with --target binary|container|external " +
+  "(and --pika-bin, --image), or run cucumber-js itself with a profile of the kit, e.g. " +
+  "`PIKA_BIN=... npx cucumber-js --profile binary` in the kit's directory";
+
 function options(argv: string[]) {
-  if (argv.some((a) => a === "--profile" || a.startsWith("--profile=") || a === "-p"))
-    throw new UsageError(
-      "--profile is cucumber-js's, and pika-conformance is already one profile of the kit's cucumber.js (cli) " +
-        "with the kit's settings as options: pick the system under test with --target binary|container|external " +
-        "(and --pika-bin, --image), or run cucumber-js itself with a profile of the kit, e.g. " +
-        "`PIKA_BIN=... npx cucumber-js --profile binary` in the kit's directory",
-    );
+  const dashes = argv.indexOf("--");
+  const [mine, rest] = dashes < 0 ? [argv, []] : [argv.slice(0, dashes), argv.slice(dashes + 1)];
+  if (mine.some((a) => a === "--profile" || a.startsWith("--profile=") || a === "-p"))
+    throw new UsageError(PROFILE_REFUSAL);
   const { values } = parseArgs({
-    args: argv,
+    args: mine,
     strict: true,
     options: {
       target: { type: "string" },
@@ -119,6 +127,7 @@ function options(argv: string[]) {
   };
   return {
     ...values,
+    rest: cucumberRest(rest),
     repeat: int("repeat", values.repeat, 1) ?? 1,
     parallel: int("parallel", values.parallel, 1),
     seed: int("seed", values.seed, 0),
@@ -134,11 +143,51 @@ export function callerFormat(spec: string): string {
   return file === undefined ? where(name) : `${where(name)}:${path.resolve(file)}`;
 }
 
+/** What the kit decides itself: the same cucumber options after -- are refused, naming the kit's. */
+const KIT_OWNS: Partial<Record<keyof IConfiguration, string>> = {
+  paths: "the kit runs its own features (select with --id, --tags, --name)",
+  tags: "use --tags (or --id, --must-only)",
+  format: "use --format",
+  parallel: "use --parallel",
+};
+
+/**
+ * The options after `--`, read by cucumber-js's own parser, as cucumber-js would read them; a
+ * file they name (--require, --import) is the caller's. An option cucumber-js does not know is
+ * refused with its own words.
+ */
+export function cucumberRest(rest: string[]): Partial<IConfiguration> {
+  if (rest.length === 0) return {};
+  const exit = process.exit;
+  let parsed: ReturnType<typeof cucumberArgv.parse>;
+  // cucumber's parser prints its error and exits: here that is one more line of the usage error.
+  process.exit = ((code?: number) => {
+    throw new UsageError(`cucumber-js refused the options after -- (exit ${code ?? 0}; its words above)`);
+  }) as typeof process.exit;
+  try {
+    parsed = cucumberArgv.parse(["node", "cucumber-js", ...rest]);
+  } finally {
+    process.exit = exit;
+  }
+  if (parsed.options.profile.length) throw new UsageError(`--profile after --: ${PROFILE_REFUSAL}`);
+  const { configuration: c } = parsed;
+  for (const [key, why] of Object.entries(KIT_OWNS))
+    if (key in c)
+      throw new UsageError(`${key === "paths" ? "feature paths" : `--${key}`} cannot follow --: ${why}`);
+  const mine = (files: string[] | undefined) => files?.map((f) => path.resolve(f));
+  return {
+    ...c,
+    ...(c.require ? { require: mine(c.require) } : {}),
+    ...(c.import ? { import: mine(c.import) } : {}),
+  };
+}
+
 /** cucumber's options from the command line, for runSuite. */
 function passedThrough(o: Options) {
   if (o.order !== undefined && !/^(defined|random(:\d+)?)$/.test(o.order))
     throw new UsageError(`--order is defined, random or random:SEED, got "${o.order}"`);
   return {
+    ...o.rest,
     ...(o.name ? { name: o.name } : {}),
     ...(o.retry !== undefined ? { retry: o.retry } : {}),
     ...(o["fail-fast"] ? { failFast: true } : {}),
@@ -290,7 +339,7 @@ async function run(o: Options): Promise<number> {
       tags: await selection(o),
       parallel: workers > 1 ? workers : 0, // cucumber's 0: in this process
       env,
-      formatOptions: { pikaVerdict: verdictOptions(ledger, o.strict ?? false) },
+      formatOptions: { ...o.rest.formatOptions, pikaVerdict: verdictOptions(ledger, o.strict ?? false) },
       cucumber,
       formats: [
         kitPath("bin", "silent-formatter.js"),

@@ -64,6 +64,17 @@ test("an expected failure: the failed step passes with a note, the steps it kept
   ]);
 });
 
+test("an expected failure for JUnit: the failed step is skipped, its message saying why", () => {
+  const out = rewrite(failing, judged("expected-fail", "Pika #2291: kOther"), "4.0.1", "SKIPPED");
+  assert.deepEqual(statuses(out), ["s1:PASSED", "s2:SKIPPED", "hook:PASSED"]);
+  const r = out.find((m) => m.testStepFinished?.testStepId === "s2")?.testStepFinished?.testStepResult;
+  assert.equal(
+    r?.message,
+    "expected failure (ledger 4.0.1): Pika #2291: kOther\n\nThe step failed: Expected: kOk",
+  );
+  assert.equal(r?.exception, undefined, "no stack in place of the reason");
+});
+
 test("a SHOULD failure without --strict: the failed step is skipped, with a note", () => {
   const out = rewrite(failing, judged("non-strict"), "4.0.1");
   assert.deepEqual(statuses(out), ["s1:PASSED", "s2:SKIPPED", "s3:SKIPPED", "hook:PASSED"]);

@@ -5,7 +5,10 @@
  *
  *   expected failure   the failed step is PASSED, with an attachment saying "expected failure"
  *                      with the ledger's reference and the failure as it happened; the steps it
- *                      kept from running are left out (not run), so the scenario counts as passed
+ *                      kept from running are left out (not run), so the scenario counts as passed.
+ *                      For JUnit, which has no expected failure, the step is SKIPPED instead, its
+ *                      message that same text: a <skipped> saying "expected failure (ledger 4.0.1):
+ *                      Pika #2291 ...", as pytest writes an xfail, not a pass no one can tell apart
  *   SHOULD failure     (without --strict) the failed step is SKIPPED, with the same attachment
  *   stale entry        the last passed step is FAILED: the ledger says the scenario fails
  *   anything else      unchanged
@@ -60,8 +63,16 @@ function note(startedId: string, stepId: string, body: string): Envelope {
 
 const errorText = (r: TestStepResult) => r.exception?.message ?? r.message ?? "";
 
+/** How an expected failure's failed step is shown: PASSED with a note, or SKIPPED saying why (JUnit). */
+export type ExpectedAs = "PASSED" | "SKIPPED";
+
 /** The envelopes of one finished scenario, rewritten to show its verdict. */
-export function rewrite(batch: Envelope[], j: Judged, ledgerName: string | undefined): Envelope[] {
+export function rewrite(
+  batch: Envelope[],
+  j: Judged,
+  ledgerName: string | undefined,
+  expectedAs: ExpectedAs = "PASSED",
+): Envelope[] {
   const failedAt = batch.findIndex((m) => m.testStepFinished?.testStepResult.status === "FAILED");
   if ((j.verdict === "expected-fail" || j.verdict === "non-strict") && failedAt >= 0) {
     const expected = j.verdict === "expected-fail";
@@ -74,9 +85,12 @@ export function rewrite(batch: Envelope[], j: Judged, ledgerName: string | undef
         const title = expected
           ? `expected failure (ledger ${ledgerName}): ${j.note ?? ""}`
           : "SHOULD failure, counted as skipped (--strict fails it)";
-        out.push(note(f.testCaseStartedId, f.testStepId, `${title}\n\nThe step failed: ${errorText(r)}`));
-        const status = expected ? "PASSED" : "SKIPPED";
-        out.push({ testStepFinished: { ...f, testStepResult: { ...r, status: status as never } } });
+        const text = `${title}\n\nThe step failed: ${errorText(r)}`;
+        out.push(note(f.testCaseStartedId, f.testStepId, text));
+        const status = expected ? expectedAs : "SKIPPED";
+        // A skipped step says why in its message (JUnit's <skipped> shows it), not the failure's stack.
+        const result = status === "SKIPPED" ? { ...r, message: text, exception: undefined } : r;
+        out.push({ testStepFinished: { ...f, testStepResult: { ...result, status: status as never } } });
       } else if (expected && i > failedAt && f?.testStepResult.status === "SKIPPED") notRun.add(f.testStepId);
       else out.push(m);
     }
@@ -108,7 +122,7 @@ export function rewrite(batch: Envelope[], j: Judged, ledgerName: string | undef
 }
 
 /** Wraps a cucumber formatter plugin so that it reports the kit's verdicts. */
-export function verdictFormatter(inner: FormatterPlugin): FormatterPlugin {
+export function verdictFormatter(inner: FormatterPlugin, expectedAs: ExpectedAs = "PASSED"): FormatterPlugin {
   return {
     type: "formatter",
     formatter(ctx) {
@@ -149,7 +163,7 @@ export function verdictFormatter(inner: FormatterPlugin): FormatterPlugin {
         }
         const j = judge(result, ledger, strict);
         if (j.verdict === "fail" || j.verdict === "stale") ok = false;
-        for (const e of rewrite(batch, j, ledger?.name)) forward(e);
+        for (const e of rewrite(batch, j, ledger?.name, expectedAs)) forward(e);
       });
       return cleanup;
     },
