@@ -1,6 +1,8 @@
 // cucumber-js profiles. Kit settings travel in environment variables (PIKA_TARGET, PIKA_SEED,
 // ...): cucumber-js rejects options it does not know. The steps run compiled (npm run build,
 // which npm ci runs too): a worker starts in a second or two instead of compiling TypeScript.
+// cucumber writes one format only to stdout (the last one given): "progress", whose dots show
+// each step as it ends and whose closing summary lists the failures.
 const common = {
   require: [`${__dirname}/dist/steps/**/*.js`],
   paths: [`${__dirname}/features/**/*.feature`],
@@ -16,7 +18,6 @@ function realTarget(kind, parallel) {
     parallel,
     format: [
       "progress",
-      "summary",
       `html:reports/cucumber-${kind}.html`,
       `junit:reports/cucumber-${kind}-junit.xml`,
     ],
@@ -30,7 +31,6 @@ module.exports = {
     ...common,
     format: [
       "progress",
-      "summary",
       "html:reports/cucumber.html",
       "junit:reports/cucumber-junit.xml",
       "message:reports/cucumber-messages.ndjson",

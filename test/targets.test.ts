@@ -213,6 +213,15 @@ describe("settings", () => {
       assert.equal(profiles[kind]?.parallel || 1, DEFAULT_PARALLEL[kind], kind);
   });
 
+  test("cucumber.js's profiles write progress to stdout, the one stream cucumber gives a single format", () => {
+    const profiles = require("../cucumber.js") as Record<string, { format?: string[] }>;
+    for (const [name, p] of Object.entries(profiles)) {
+      const toStdout = (p.format ?? []).filter((f) => !f.includes(":")); // NAME:FILE goes to FILE
+      assert.ok(toStdout.length <= 1, `${name}: cucumber drops all but the last of ${toStdout.join(", ")}`);
+      if (name !== "report_test" && toStdout.length) assert.deepEqual(toStdout, ["progress"], name);
+    }
+  });
+
   test("the external target skips, saying why, what it cannot do on running nodes", async () => {
     const t = new ExternalTarget(1, { nodes: new Map() });
     for (const tag of Object.keys(EXTERNAL_SKIPS))
