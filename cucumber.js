@@ -16,11 +16,7 @@ function realTarget(kind, parallel) {
   return {
     ...common,
     parallel,
-    format: [
-      "progress",
-      `html:reports/cucumber-${kind}.html`,
-      `junit:reports/cucumber-${kind}-junit.xml`,
-    ],
+    format: ["progress", `html:reports/cucumber-${kind}.html`, `junit:reports/cucumber-${kind}-junit.xml`],
   };
 }
 
