@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { behaviourOf, CONFORMANT, PROFILES, VARIANTS } from "../harness/reference/behaviour";
+import { schemaForVersion } from "../harness/wire";
 
 test("no name is the conformant reference", () => {
   assert.equal(behaviourOf(undefined), CONFORMANT);
@@ -28,6 +29,27 @@ test("the pika-4.0 profile answers duplicates kOther and retries on Pika's fixed
 test("an unknown name is refused with the list of names", () => {
   assert.throws(
     () => behaviourOf("nope"),
-    /unknown reference variant "nope"\. Variants: dup-kother, .*Profiles: pika-4\.0/,
+    /unknown reference variant "nope"\. Variants: dup-kother, .*Profiles: pika-4\.0, pika-3\.5/,
   );
+});
+
+test("every profile speaks the wire schema of the Pika version it reports", () => {
+  assert.equal(CONFORMANT.schema, schemaForVersion(undefined));
+  for (const name of Object.keys(PROFILES)) {
+    const b = behaviourOf(name);
+    assert.equal(b.schema, schemaForVersion(b.pikaVersion), `${name} reports ${b.pikaVersion}`);
+  }
+});
+
+test("the pika-3.5 profile: the 3.5 schema, 3.5.5, names-only database check, and pika-4.0's handshake deviations", () => {
+  const [b, four] = [behaviourOf("pika-3.5"), behaviourOf("pika-4.0")];
+  assert.equal(b.schema, "3.5");
+  assert.equal(b.pikaVersion, "3.5.5");
+  assert.equal(b.dbNamesOnly, true);
+  assert.equal(four.dbNamesOnly, false);
+  assert.equal(four.schema, "4.0");
+  assert.equal(b.pksetexatInt32Ms, false, "#2857's TTL bug came after v3.5.5");
+  assert.equal(four.pksetexatInt32Ms, true);
+  const differ = (Object.keys(b) as (keyof typeof b)[]).filter((k) => b[k] !== four[k]).sort();
+  assert.deepEqual(differ, ["dbNamesOnly", "pikaVersion", "pksetexatInt32Ms", "schema"]);
 });

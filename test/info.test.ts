@@ -89,6 +89,13 @@ describe("parseInfo", () => {
         assert.equal(info.fields.get("ReplicationID"), REPL_ID);
         assert.equal(info.fields.get("db0"), "binlog_offset=0 394,safety_purge=none");
         assert.equal(info.fields.get("db1"), "binlog_offset=2 77,safety_purge=write2file1");
+        assert.deepEqual(
+          [...info.binlogOffsets],
+          [
+            ["db0", "0 394"],
+            ["db1", "2 77"],
+          ],
+        );
         assert.equal(info.fields.get("is_eligible_for_master_election"), "true");
         assert.equal(info.fields.get("slave_repl_offset"), "209715671");
         assert.equal(info.masterLinkStatus, undefined);
@@ -97,6 +104,8 @@ describe("parseInfo", () => {
 
       test("a slave", () => {
         const info = parseInfo(join(SLAVE));
+        // db0 has two lines on a slave; the position is the binlog_offset one, not the first.
+        assert.equal(info.binlogOffsets.get("db0"), "0 394");
         assert.equal(info.replicationHeader, "SLAVE");
         assert.equal(info.role, "slave");
         assert.equal(info.masterLinkStatus, "up");

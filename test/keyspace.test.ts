@@ -20,11 +20,16 @@ const OVERFLOW = { error: "ERR increment or decrement would overflow" };
 const arity = (name: string) => ({ error: `ERR wrong number of arguments for '${name}' command` });
 
 /** A keyspace on a virtual clock, with a command runner on one session and the writes it reported. */
-function fixture(databases = 1) {
+function fixture(databases = 1, pksetexatInt32Ms = false) {
   const clock = new VirtualClock(new Rng(1));
   const writes: Write[] = [];
   const state = { slave: false };
-  const ks = new Keyspace(clock, { databases, readOnly: () => state.slave, onWrite: (w) => writes.push(w) });
+  const ks = new Keyspace(clock, {
+    databases,
+    readOnly: () => state.slave,
+    onWrite: (w) => writes.push(w),
+    pksetexatInt32Ms,
+  });
   const session: Session = { db: 0 };
   const run = (line: string, s: Session = session): Reply | undefined => {
     const [name = "", ...args] = line.split(" ");
@@ -321,6 +326,54 @@ describe("keyspace: SCAN", () => {
   });
 });
 
+describe("keyspace: lists (RPUSH, LLEN, LRANGE) and TYPE", () => {
+  const WRONGTYPE = { error: "WRONGTYPE Operation against a key holding the wrong kind of value" };
+
+  test("RPUSH appends and answers the length; LRANGE counts from either end", () => {
+    const { run, writes } = fixture();
+    assert.deepEqual(run("llen l"), { int: 0 });
+    assert.deepEqual(run("rpush l a b"), { int: 2 });
+    assert.deepEqual(run("rpush l c"), { int: 3 });
+    assert.deepEqual(run("llen l"), { int: 3 });
+    assert.deepEqual(run("lrange l 0 -1"), { array: ["a", "b", "c"] });
+    assert.deepEqual(run("lrange l 1 1"), { array: ["b"] });
+    assert.deepEqual(run("lrange l -2 10"), { array: ["b", "c"] });
+    assert.deepEqual(run("lrange l 2 1"), { array: [] });
+    assert.deepEqual(run("lrange nothing 0 -1"), { array: [] });
+    // Pika logs RPUSH as it came: applied twice, the entry is there twice.
+    assert.deepEqual(
+      writes.map((w) => w.log),
+      [[["rpush", "l", "a", "b"]], [["rpush", "l", "c"]]],
+    );
+  });
+
+  test("a list is not a string and back (Pika's WRONGTYPE); TYPE, MGET and SCAN TYPE tell them apart", () => {
+    const { run } = fixture();
+    run("rpush l a");
+    run("set s v");
+    for (const line of ["get l", "incr l", "rpush s x", "llen s", "lrange s 0 -1"])
+      assert.deepEqual(run(line), WRONGTYPE, line);
+    assert.deepEqual(run("type l"), { simple: "list" });
+    assert.deepEqual(run("type s"), { simple: "string" });
+    assert.deepEqual(run("type none"), { simple: "none" });
+    assert.deepEqual(run("mget l s"), { multi: [NIL, { bulk: "v" }] });
+    assert.deepEqual(run("scan 0 type list"), { multi: [{ bulk: "0" }, { array: ["l"] }] });
+    assert.deepEqual(run("scan 0 type string"), { multi: [{ bulk: "0" }, { array: ["s"] }] });
+    assert.deepEqual(run("set l v"), OK, "SET replaces a list");
+    assert.deepEqual(run("get l"), { bulk: "v" });
+  });
+
+  test("a saved keyspace loads back with its lists", () => {
+    const a = fixture();
+    a.run("rpush l x y");
+    a.run("set s v");
+    const b = fixture();
+    b.ks.load(JSON.parse(JSON.stringify(a.ks.save())));
+    assert.deepEqual(b.run("lrange l 0 -1"), { array: ["x", "y"] });
+    assert.deepEqual(b.run("get s"), { bulk: "v" });
+  });
+});
+
 describe("keyspace: a slave is read-only; writes are reported", () => {
   test("every write command is refused on a slave, after its arguments are checked; reads work", () => {
     const { run, state } = fixture();
@@ -363,6 +416,87 @@ describe("keyspace: a slave is read-only; writes are reported", () => {
       ],
     );
     assert.equal((writes[1]?.at ?? 0) - (writes[0]?.at ?? 0), 3000);
+  });
+
+  test("each write carries what Pika's binlog records for it", () => {
+    const { clock, run, writes } = fixture();
+    const now = Math.floor(clock.now() / 1000);
+    run("set k v");
+    run("set t v EX 10");
+    run("set p v PX 2500");
+    run("set n v NX EX 10");
+    run("incr c");
+    run("incrby t 0"); // t holds "v": refused, nothing logged
+    run("set t 5 EX 10");
+    run("incrby t 3");
+    run("mset a 1 b 2");
+    run("del a b absent");
+    run("expire k 100");
+    run("flushdb");
+    assert.deepEqual(
+      writes.map((w) => w.log.map((c) => c.join(" "))),
+      [
+        ["set k v"],
+        [`pksetexat t ${now + 10} v`],
+        [`pksetexat p ${now + 2} v`],
+        ["set n v NX EX 10"],
+        ["pksetexat c 0 1"],
+        [`pksetexat t ${now + 10} 5`],
+        [`pksetexat t ${now + 10} 8`],
+        ["set a 1", "set b 2"],
+        ["del a", "del b", "del absent"],
+        [`expireat k ${now + 100}`],
+        ["flushdb"],
+      ],
+    );
+    assert.ok(writes.every((w) => !w.replicated));
+  });
+
+  test("PKSETEXAT and EXPIREAT, the binlog's forms, apply with absolute times", async () => {
+    const { clock, run } = fixture();
+    const now = Math.floor(clock.now() / 1000);
+    assert.deepEqual(run(`pksetexat k ${now + 5} v`), OK);
+    assert.deepEqual(run("ttl k"), { int: 5 }, "the clock is on a second boundary");
+    assert.deepEqual(run("pksetexat n 0 v"), OK);
+    assert.deepEqual(run("ttl n"), { int: -1 }, "0 is no expiry");
+    assert.deepEqual(run("pksetexat gone -1 v"), OK);
+    assert.deepEqual(run("get gone"), NIL, "a negative time is already past");
+    assert.deepEqual(run("pksetexat k 2147483647 v"), NOT_INT);
+    assert.deepEqual(run(`expireat n ${now + 60}`), { int: 1 });
+    assert.deepEqual(run("ttl n"), { int: 60 });
+    assert.deepEqual(run("expireat absent 1"), { int: 0 });
+    assert.deepEqual(run(`expireat n ${now}`), { int: 1 });
+    assert.deepEqual(run("get n"), NIL, "a time already past deletes the key");
+    await clock.during(6);
+    assert.deepEqual(run("get k"), NIL);
+  });
+
+  test("with pksetexatInt32Ms (Pika since #2857) PKSETEXAT wraps its milliseconds to 32 bits: the key is expired at once", () => {
+    const { clock, run } = fixture(1, true);
+    const now = Math.floor(clock.now() / 1000);
+    assert.deepEqual(run(`pksetexat k ${now + 5} v`), OK);
+    assert.deepEqual(run("get k"), NIL, "a date in 1970, or a negative one: past either way");
+    assert.deepEqual(run("pksetexat n 0 v"), OK);
+    assert.deepEqual(run("ttl n"), { int: -1 }, "0 still means no expiry");
+    assert.deepEqual(run("set plain v ex 5"), OK);
+    assert.deepEqual(run("ttl plain"), { int: 5 }, "only the binlog's form is wrong, not SET EX itself");
+  });
+
+  test("a replicated write passes the read-only check and is reported as replicated", () => {
+    const { ks, state, writes, session } = fixture();
+    state.slave = true;
+    assert.deepEqual(ks.execute("set", ["k", "v"], session), READ_ONLY);
+    assert.deepEqual(ks.execute("set", ["k", "v"], session, true), OK);
+    assert.deepEqual(ks.execute("get", ["k"], session), { bulk: "v" });
+    assert.deepEqual(
+      writes.map((w) => [w.argv.join(" "), w.replicated]),
+      [["set k v", true]],
+    );
+    assert.deepEqual(
+      ks.execute("set", ["k", "w"], session),
+      READ_ONLY,
+      "the next client write is refused again",
+    );
   });
 
   test("a command the keyspace does not know is left to the node", () => {

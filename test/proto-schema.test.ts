@@ -14,7 +14,7 @@ import { describe, test } from "node:test";
 import * as protobuf from "protobufjs";
 import * as ts from "typescript";
 import { kitPath } from "../harness/root";
-import { PROTO_FILE, SCHEMA_ENUMS } from "../harness/wire/proto";
+import { PROTO_FILE, SCHEMA_ENUMS, SCHEMA_VERSIONS } from "../harness/wire/proto";
 import { GENERATED_FILE, kitDeclarations } from "../harness/wire/typegen";
 
 /** The kit's names for messages, and the message of the schema each must stand for. */
@@ -38,6 +38,13 @@ const SCALARS: Record<string, string> = {
   string: "string",
   bytes: "Buffer",
 };
+
+/** The fields some schema version lacks, as protobufjs names them (camel case). */
+const LACKED = new Set(
+  Object.values(SCHEMA_VERSIONS).flatMap((v) =>
+    v.lacks.map((f) => f.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())),
+  ),
+);
 
 function load(file: string): protobuf.Root {
   const root = protobuf.loadSync(file);
@@ -138,7 +145,9 @@ function messageDisagreements(root: protobuf.Root, dts: string, enums: StandIns)
           : rt instanceof protobuf.Type
             ? rt.fullName.slice(1)
             : (SCALARS[f.type] ?? `(no expectation for ${f.type})`);
-      return { name: f.name, optional: !f.required, type: `${base}${f.repeated ? "[]" : ""}` };
+      // A field an older schema lacks (SCHEMA_VERSIONS) is absent from that schema's messages.
+      const optional = !f.required || LACKED.has(`${full}.${f.name}`);
+      return { name: f.name, optional, type: `${base}${f.repeated ? "[]" : ""}` };
     });
     const show = (p: Prop | undefined) => (p ? `${p.name}${p.optional ? "?" : ""}: ${p.type}` : "(absent)");
     for (let i = 0; i < Math.max(want.length, props.length); i++)

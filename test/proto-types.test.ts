@@ -46,6 +46,18 @@ describe("generated declarations", () => {
     assert.equal(afterHeader(generatedFor((p) => p)), afterHeader(kitDeclarations()));
   });
 
+  test("a required field an older schema lacks (SCHEMA_VERSIONS) is optional, and says which schema lacks it", () => {
+    const kit = kitDeclarations();
+    assert.match(kit, /db_instance_num = 3 \(absent in the 3\.5 schema\).*\n\s*dbInstanceNum\?: number;/);
+    const plain = declarations(PROTO_FILE, {
+      enums: ENUMS,
+      enumsFrom: "../proto",
+      source: "x",
+      versioned: {},
+    });
+    assert.match(plain, /db_instance_num = 3: since v4\.0\.0 \*\/\n\s*dbInstanceNum: number;/);
+  });
+
   test("a label, a type, a new field or a comment of the .proto changes the declarations", () => {
     const out = generatedFor((p) =>
       p

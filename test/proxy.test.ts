@@ -10,6 +10,7 @@ import { Rng, VirtualClock } from "../harness/clock";
 import { connect, Listener, ports, REPL_SHIFT, RSYNC_SHIFT } from "../harness/net";
 import { ProbeSlave } from "../harness/probe/slave";
 import { type Fault, type ProxyOptions, RST_GRACE_MS, WireProxy } from "../harness/proxy";
+import { behaviourOf, CONFORMANT } from "../harness/reference/behaviour";
 import { PikaConf } from "../harness/reference/conf";
 import { ReferenceNode } from "../harness/reference/node";
 import { Trace } from "../harness/trace/trace";
@@ -61,9 +62,13 @@ async function echoMaster(t: TestContext, clock: VirtualClock) {
   return { port, accepted };
 }
 
-async function referenceMaster(t: TestContext, clock: VirtualClock): Promise<ReferenceNode> {
+async function referenceMaster(
+  t: TestContext,
+  clock: VirtualClock,
+  behaviour = CONFORMANT,
+): Promise<ReferenceNode> {
   const port = await ports.allocate();
-  const node = new ReferenceNode(new PikaConf(undefined, PikaConf.render({ port })), clock);
+  const node = new ReferenceNode(new PikaConf(undefined, PikaConf.render({ port })), clock, behaviour);
   await node.start();
   t.after(() => node.stop());
   return node;
@@ -193,6 +198,29 @@ test("drop: the first MetaSync response is dropped, the next one arrives", async
   assert.deepEqual(proxy.framesOf("toSlave")[0]?.faults, ["drop#1: dropped"]);
   c.send(probe.metaSync());
   assert.equal((await c.reply(MsgType.kMetaSync, 1)).code, StatusCode.kOk);
+});
+
+test("a 3.5 master's MetaSync reply (no db_instance_num) is read in the schema it is told, so a fault can match it", async (t) => {
+  for (const masterSchema of ["3.5", undefined] as const) {
+    const clock = newClock();
+    const node = await referenceMaster(t, clock, behaviourOf("pika-3.5"));
+    const proxy = await startProxy(t, clock, node.port, { masterSchema });
+    await proxy.add({ kind: "drop", direction: "toSlave", match: { type: MsgType.kMetaSync }, times: 1 });
+    const probe = new ProbeSlave(clock, proxy.trace, proxy.replPort, SLAVE, undefined, "3.5");
+    t.after(() => probe.close());
+    const c = await probe.connect("A");
+    c.send(probe.metaSync());
+    await clock.during(3);
+    const [frame] = proxy.framesOf("toSlave");
+    if (masterSchema) {
+      assert.equal(frame?.msg?.type, MsgType.kMetaSync);
+      assert.deepEqual(frame?.faults, ["drop#1: dropped"]);
+      assert.equal(c.responses(MsgType.kMetaSync).length, 0);
+    } else {
+      assert.match(frame?.error ?? "", /db_instance_num/, "read as 4.0 it lacks a required field");
+      assert.equal(c.responses(MsgType.kMetaSync).length, 1, "an undecodable frame matches no fault");
+    }
+  }
 });
 
 test("delay: the TrySync reply is held 25 s while the pings after it are not", async (t) => {

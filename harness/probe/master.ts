@@ -14,12 +14,14 @@ import type { Trace } from "../trace/trace";
 import {
   type DbInfo,
   decodeRequest,
+  decodeResponse,
   encodeResponse,
   type InnerRequest,
   type InnerResponse,
   MessageError,
   MsgType,
   res,
+  type SchemaVersion,
   StatusCode,
   summarize,
   TrySyncReply,
@@ -63,6 +65,8 @@ export interface ProbeMasterOptions {
   dbInstanceNum: number;
   replicationId: string;
   runId: string;
+  /** The wire schema of the slave under test (its Pika version's): it is answered in it. */
+  schema?: SchemaVersion;
 }
 
 export class ProbeMaster {
@@ -170,21 +174,23 @@ export class ProbeMaster {
   }
 
   private send(mc: MasterConn, m: InnerResponse): void {
+    const body = encodeResponse(m, true, this.options.schema);
     this.trace.record({
       from: "probe-master",
       to: "slave",
       conn: mc.label,
       kind: "frame",
-      summary: summarize(m),
+      // What went out: in an older schema, without the fields it lacks.
+      summary: summarize(this.options.schema ? decodeResponse(body, this.options.schema) : m),
     });
-    mc.conn.send(encodeResponse(m));
+    mc.conn.send(body);
   }
 
   private onFrame(mc: MasterConn, body: Buffer): void {
     const at = this.clock.now();
     let msg: InnerRequest;
     try {
-      msg = decodeRequest(body);
+      msg = decodeRequest(body, this.options.schema);
     } catch (err) {
       if (!(err instanceof MessageError)) throw err;
       this.requests.push({ at, conn: mc.label, error: err.message });

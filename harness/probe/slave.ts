@@ -10,6 +10,7 @@ import { FrameConn } from "../conn";
 import { connect } from "../net";
 import type { Trace } from "../trace/trace";
 import {
+  DEFAULT_SCHEMA,
   decodeResponse,
   encodeRequest,
   type InnerRequest,
@@ -19,6 +20,7 @@ import {
   MsgType,
   type PNode,
   req,
+  type SchemaVersion,
   StatusCode,
   summarize,
   TrySyncReply,
@@ -77,7 +79,7 @@ export class ProbeConnection {
   private onFrame(body: Buffer): void {
     const at = this.probe.clock.now();
     try {
-      const msg = decodeResponse(body);
+      const msg = decodeResponse(body, this.probe.schema);
       this.received.push({ at, msg });
       this.probe.trace.record({
         from: "master",
@@ -114,7 +116,7 @@ export class ProbeConnection {
       kind: "frame",
       summary: summarize(m),
     });
-    this.conn.send(encodeRequest(m, checked));
+    this.conn.send(encodeRequest(m, checked, this.probe.schema));
   }
 
   /** Sends bytes as they are (malformed frames). */
@@ -228,6 +230,8 @@ export class ProbeSlave {
     /** The identity this probe announces in its requests. */
     readonly node: PNode,
     readonly auth?: string,
+    /** The wire schema of the master under test (its Pika version's): replies are read in it. */
+    readonly schema: SchemaVersion = DEFAULT_SCHEMA,
   ) {}
 
   /** Opens connection `label` to the master's P+2000. */

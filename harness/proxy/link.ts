@@ -16,6 +16,7 @@ import {
   type InnerRequest,
   type InnerResponse,
   MessageError,
+  type SchemaVersion,
   summarize,
 } from "../wire";
 import {
@@ -62,6 +63,7 @@ export interface LinkContext {
   readonly chain: FrameChain;
   readonly frames: ProxyFrame[];
   readonly names: { slave: string; master: string };
+  readonly masterSchema: SchemaVersion;
   streamFaults(): readonly NamedFault<StreamFault>[];
 }
 
@@ -125,7 +127,7 @@ class Link {
     let msg: InnerRequest | InnerResponse | undefined;
     let error: string | undefined;
     try {
-      msg = this.direction === "toMaster" ? decodeRequest(body) : decodeResponse(body);
+      msg = this.direction === "toMaster" ? decodeRequest(body) : decodeResponse(body, this.ctx.masterSchema);
     } catch (err) {
       if (!(err instanceof MessageError)) throw err;
       error = err.message;

@@ -17,7 +17,7 @@ import * as net from "node:net";
 import type { Clock, TimerHandle } from "../clock";
 import { Listener, LOOPBACK, ports, REPL_SHIFT, RSYNC_SHIFT } from "../net";
 import { Trace } from "../trace/trace";
-import { MsgType, StatusCode } from "../wire";
+import { DEFAULT_SCHEMA, MsgType, type SchemaVersion, StatusCode } from "../wire";
 import {
   type CutHow,
   type Fault,
@@ -42,6 +42,8 @@ export interface ProxyOptions {
   /** The two ends' names in the trace (default "slave" and "master"). */
   slaveName?: string;
   masterName?: string;
+  /** The wire schema the master speaks (its SutNode's): the proxy reads its replies in it. */
+  masterSchema?: SchemaVersion;
 }
 
 /** Which connections an action applies to; an absent field matches anything. */
@@ -86,6 +88,7 @@ export class WireProxy implements AsyncDisposable {
       chain: this.chain,
       frames: this.frames,
       names: { slave: options.slaveName ?? "slave", master: options.masterName ?? "master" },
+      masterSchema: options.masterSchema ?? DEFAULT_SCHEMA,
       streamFaults: () => this.streamFaults,
     };
   }

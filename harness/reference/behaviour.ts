@@ -3,6 +3,7 @@
  * default; named variants switch single points to a realistic bug (for the mutation score of
  * the specification), and profiles combine them to reproduce a Pika release.
  */
+import { DEFAULT_SCHEMA, type SchemaVersion } from "../wire/proto";
 import { fixedGate, fullJitter, type RetryPolicy } from "./retry";
 
 export interface Behaviour {
@@ -34,6 +35,24 @@ export interface Behaviour {
   waitReplyTimeout: boolean;
   /** #1178: SLAVEOF to the same master restarts a slave in Error (false: +OK and nothing). */
   sameMasterRestarts: boolean;
+  /**
+   * The slave compares only the names of its master's databases with its own, as v3.5.3 to
+   * v3.5.5 do (docs/PROTOCOL.md §7.2); false: (name, db_instance_num) pairs, as v4.0.0 on do.
+   */
+  dbNamesOnly: boolean;
+  // --- data
+  /**
+   * PKSETEXAT (how Pika logs SET EX) applies its time as milliseconds wrapped to 32 bits, as Pika
+   * does since #2857 (7622e912, in v4.0.1 and unstable, not v4.0.0): a slave holds every key it
+   * is sent with a TTL as already expired (DS-TTL-01).
+   */
+  pksetexatInt32Ms: boolean;
+  // --- wire
+  /**
+   * The wire schema it speaks, both sides (harness/wire/proto.ts): the one of the Pika version
+   * it reports (schemaForVersion(pikaVersion); test/behaviour.test.ts holds every profile to it).
+   */
+  schema: SchemaVersion;
   // --- process (bin/pika-reference-server only)
   /** Seconds between SIGTERM and exit; Pika takes about 14.5 s, ports staying bound. */
   sigtermExitS: number;
@@ -65,6 +84,9 @@ export const CONFORMANT: Behaviour = {
   reconnectOnBadFrame: true,
   waitReplyTimeout: true,
   sameMasterRestarts: true,
+  dbNamesOnly: false,
+  pksetexatInt32Ms: false,
+  schema: DEFAULT_SCHEMA,
   sigtermExitS: 0,
   hostileTexts: false,
 };
@@ -159,25 +181,36 @@ export const VARIANTS: Record<string, Variant> = {
   },
 };
 
+/** Pika 4.0's handshake deviations as measured, which v3.5.5 shares (its ledger lists the same entries). */
+const PIKA_4_0: Partial<Behaviour> = {
+  duplicateMetaSync: "kOther",
+  routeOnEveryMetaSync: true,
+  requireNode: false,
+  requireRegistration: false,
+  crashOnUnknownDb: true,
+  retry: fixedGate(10_000),
+  emptyReplicationIdIsError: false,
+  reconnectOnBadFrame: false,
+  waitReplyTimeout: false,
+  sameMasterRestarts: false,
+  sigtermExitS: 14.5,
+  pikaVersion: "4.0.0", // what v4.0.0 and v4.0.1 both report (docs/PROTOCOL.md §11.5)
+};
+
 /** Combinations that reproduce a Pika release (docs/PROTOCOL.md §7, §11). */
 export const PROFILES: Record<string, Variant> = {
   "pika-4.0": {
     description:
-      "Pika v4.0.0/v4.0.1 and unstable as measured: #2291, R8, R11, R16, R21, R31, R32 deviations, 10 s gate",
-    behaviour: {
-      duplicateMetaSync: "kOther",
-      routeOnEveryMetaSync: true,
-      requireNode: false,
-      requireRegistration: false,
-      crashOnUnknownDb: true,
-      retry: fixedGate(10_000),
-      emptyReplicationIdIsError: false,
-      reconnectOnBadFrame: false,
-      waitReplyTimeout: false,
-      sameMasterRestarts: false,
-      sigtermExitS: 14.5,
-      pikaVersion: "4.0.0", // what v4.0.0 and v4.0.1 both report (docs/PROTOCOL.md §11.5)
-    },
+      "Pika v4.0.1 and unstable as measured: #2291, R8, R11, R16, R21, R31, R32 deviations, 10 s gate, TTL keys expired on the slave (#2857; v4.0.0 shares all but that)",
+    behaviour: { ...PIKA_4_0, pksetexatInt32Ms: true },
+  },
+  "pika-3.5": {
+    description:
+      "Pika v3.5.5 from its source and the team's notes: the 3.5 wire schema (no db_instance_num), a slave that compares database names only, and the handshake deviations of pika-4.0",
+    // #2291 (kOther to duplicates) was seen on a v3.5.5 build (docs/PROTOCOL.md §11.5); the rest
+    // is read from the v3.5.5 code, where the handlers are those of v4.0 (§7.2). The 14.5 s
+    // SIGTERM exit was measured on v4.0.1 only.
+    behaviour: { ...PIKA_4_0, dbNamesOnly: true, schema: "3.5", pikaVersion: "3.5.5" },
   },
 };
 

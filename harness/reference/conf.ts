@@ -42,6 +42,19 @@ export class PikaConf {
     return n;
   }
 
+  /**
+   * An integer that may end in K, M or G (powers of 1024), as Pika's GetConfIntHuman reads
+   * sizes such as binlog-file-size; undefined when unset; throws for anything else.
+   */
+  size(key: string): number | undefined {
+    const v = this.get(key);
+    if (v === undefined || v === "") return undefined;
+    const m = /^(\d+)([kKmMgG]?)$/.exec(v);
+    if (!m) throw new Error(`pika.conf: ${key} must be a size (digits, then K, M or G), got "${v}"`);
+    const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? "").toLowerCase()] ?? 1;
+    return Number(m[1]) * unit;
+  }
+
   /** Sets a key in memory; a new key goes after the last line, before the final newline. */
   set(key: string, value: string): void {
     const i = this.find(key);

@@ -1,14 +1,19 @@
 /**
- * The reference node's data: an in-memory keyspace of strings, one per database of pika.conf's
- * `databases`, behind the Redis port. Pure: commands in, replies out, no sockets. Replies are
+ * The reference node's data: an in-memory keyspace of strings and lists (RPUSH, LLEN, LRANGE:
+ * enough for a log whose every entry counts, which the data spec needs because Pika logs INCR
+ * as an absolute PKSETEXAT), one per database of pika.conf's `databases`, behind the Redis port. Pure: commands in, replies out, no sockets. Replies are
  * Pika's (src/pika_kv.cc, src/pika_admin.cc, the storage layer under src/storage), including
  * where Pika differs from Redis; each such place says so.
  *
  * Time is the node's clock, so a virtual clock drives expiry in tests. Expired keys are
  * dropped lazily: when a command touches them, and before SCAN and DBSIZE look at a database.
  *
- * Every applied write is reported to `onWrite` (the seam a binlog will hang from); a command
- * that changes nothing (SET NX on an existing key, DEL of absent keys) reports nothing.
+ * Every applied write is reported to `onWrite` (the seam the binlog hangs from) with the
+ * commands Pika's binlog records for it (`log`): one item per key for DEL and MSET, and
+ * relative times made absolute (SET EX/PX and INCR as PKSETEXAT, EXPIRE as EXPIREAT), the forms
+ * a Pika slave writes back unchanged into its own binlog. A command that changes nothing (SET
+ * NX on an existing key, DEL of absent keys) reports nothing. Writes a slave applies from its
+ * master's binlog (`replicated`) pass the read-only check and are reported as replicated.
  */
 import type { Clock } from "../clock";
 import type { Reply } from "./resp";
@@ -19,6 +24,10 @@ export interface Write {
   argv: string[];
   /** The node clock's `now()` when it applied: what turns EX/EXPIRE into absolute times. */
   at: number;
+  /** The commands Pika's binlog records for this write, one binlog item each. */
+  log: string[][];
+  /** Applied from the master's binlog by a slave (already logged by the caller). */
+  replicated: boolean;
 }
 
 /** A client connection's state: the database SELECT chose. */
@@ -32,10 +41,15 @@ export interface KeyspaceOptions {
   /** True while the node is a slave: Pika then refuses every write command. */
   readOnly: () => boolean;
   onWrite?: (w: Write) => void;
+  /** PKSETEXAT's time as milliseconds wrapped to 32 bits (Behaviour.pksetexatInt32Ms). */
+  pksetexatInt32Ms?: boolean;
 }
 
 interface Entry {
+  /** A string's value ("" for a list). */
   value: string;
+  /** A list's elements; undefined for a string. */
+  list?: string[];
   /** Absolute expiry in clock milliseconds; undefined for a key without a TTL. */
   expiresAt: number | undefined;
 }
@@ -56,6 +70,8 @@ const NIL: Reply = { bulk: null };
 const SYNTAX: Reply = { error: "ERR syntax error" };
 const NOT_INT: Reply = { error: "ERR value is not an integer or out of range" };
 const OVERFLOW: Reply = { error: "ERR increment or decrement would overflow" };
+/** Pika's kMultiKey reply, what its storage's type check (InvalidArgument) becomes. */
+const WRONGTYPE: Reply = { error: "WRONGTYPE Operation against a key holding the wrong kind of value" };
 /** Pika's answer to any write on a slave (PikaClientConn::DoCmd, after the arguments are checked). */
 export const READ_ONLY = { error: "ERR READONLY You can't write against a read only replica." };
 const wrongArity = (name: string): Reply => ({
@@ -172,26 +188,66 @@ export class Keyspace {
    * Runs one command (name lowercase, arguments without it). Undefined when it is not a
    * keyspace command. Errors come in Pika's order: arity, then the arguments, then read-only.
    */
-  execute(name: string, args: string[], session: Session): Reply | undefined {
+  execute(name: string, args: string[], session: Session, replicated = false): Reply | undefined {
     const cmd = COMMANDS[name];
     if (cmd === undefined) return undefined;
     const n = args.length + 1;
     if (cmd.arity >= 0 ? n !== cmd.arity : n < -cmd.arity) return wrongArity(name);
     const ready = cmd.prepare(this, args);
     if (typeof ready !== "function") return ready;
-    if (cmd.write && this.options.readOnly()) return READ_ONLY;
+    if (cmd.write && !replicated && this.options.readOnly()) return READ_ONLY;
     const db = this.dbs[session.db];
     if (db === undefined) throw new Error(`keyspace: session on db${session.db} of ${this.dbs.length}`);
-    return ready(db, session);
+    this.replicating = replicated;
+    try {
+      return ready(db, session);
+    } finally {
+      this.replicating = false;
+    }
   }
 
-  /** Reports an applied write to the seam a binlog will use. */
-  wrote(session: Session, name: string, args: string[]): void {
-    this.options.onWrite?.({ db: session.db, argv: [name, ...args], at: this.clock.now() });
+  /** True while a replicated write runs. */
+  private replicating = false;
+
+  /** Reports an applied write to the binlog's seam; `log` is what the binlog records (default: the command). */
+  wrote(session: Session, name: string, args: string[], log: string[][] = [[name, ...args]]): void {
+    this.options.onWrite?.({
+      db: session.db,
+      argv: [name, ...args],
+      at: this.clock.now(),
+      log,
+      replicated: this.replicating,
+    });
+  }
+
+  /** The clock in whole unix seconds, as Pika's time(nullptr). */
+  seconds(): number {
+    return Math.floor(this.clock.now() / 1000);
   }
 
   now(): number {
     return this.clock.now();
+  }
+
+  get pksetexatInt32Ms(): boolean {
+    return this.options.pksetexatInt32Ms ?? false;
+  }
+
+  /** Every database's entries, as plain data (what a restart of the node reads back). */
+  save(): SavedEntry[][] {
+    return this.dbs.map((db) =>
+      [...db.keys].map(([k, e]): SavedEntry => [k, e.value, e.expiresAt ?? null, e.list ?? null]),
+    );
+  }
+
+  /** Replaces the databases' contents with what `save` returned (extra databases are ignored). */
+  load(saved: SavedEntry[][]): void {
+    this.dbs.forEach((db, i) => {
+      db.keys.clear();
+      db.cursors.clear();
+      for (const [k, value, at, list] of saved[i] ?? [])
+        db.keys.set(k, { value, expiresAt: at ?? undefined, ...(list ? { list } : {}) });
+    });
   }
 
   /** The live entry of `key`, dropping it first if it has expired. */
@@ -209,6 +265,9 @@ export class Keyspace {
     for (const key of [...db.keys.keys()]) this.get(db, key);
   }
 }
+
+/** One saved key: name, string value, expiry (clock ms) or null, list elements or null. */
+export type SavedEntry = [string, string, number | null, (string[] | null)?];
 
 /** SET key value [EX s | PX ms] [NX | XX], parsed as Pika's SetCmd does. */
 function prepareSet(ks: Keyspace, args: string[]): Reply | Exec {
@@ -237,7 +296,9 @@ function prepareSet(ks: Keyspace, args: string[]): Reply | Exec {
       return { error: "WRONGTYPE Operation against a key holding the wrong kind of value" };
     const expiresAt = ttlMs !== undefined && ttlMs > 0n ? ks.now() + Number(ttlMs) : undefined;
     db.keys.set(key, { value, expiresAt });
-    ks.wrote(session, "set", args);
+    // Pika logs SET with EX/PX (and no NX/XX) as PKSETEXAT at now + the whole seconds of the TTL.
+    const at = condition === "ttl" && ttlMs !== undefined ? ks.seconds() + Number(ttlMs / 1000n) : undefined;
+    ks.wrote(session, "set", args, at === undefined ? undefined : [["pksetexat", key, String(at), value]]);
     return OK;
   };
 }
@@ -247,13 +308,16 @@ function incrBy(ks: Keyspace, name: string, args: string[], by: bigint): Exec {
   const key = args[0] ?? "";
   return (db, session) => {
     const e = ks.get(db, key);
+    if (e?.list) return WRONGTYPE;
     const old = e === undefined ? 0n : storedInt64(e.value);
     if (old === undefined) return NOT_INT;
     const next = old + by;
     if (next < INT64_MIN || next > INT64_MAX) return OVERFLOW;
     // The TTL of an existing key is kept, as Pika's Incrby keeps the value's etime.
     db.keys.set(key, { value: next.toString(), expiresAt: e?.expiresAt });
-    ks.wrote(session, name, args);
+    // Pika logs the result: PKSETEXAT key <expiry in unix seconds, or 0> <new value>.
+    const at = e?.expiresAt === undefined ? 0 : Math.floor(e.expiresAt / 1000);
+    ks.wrote(session, name, args, [["pksetexat", key, String(at), next.toString()]]);
     return intReply(next);
   };
 }
@@ -272,24 +336,26 @@ function prepareScan(ks: Keyspace, args: string[]): Reply | Exec {
   if (cursor === undefined) return NOT_INT;
   let pattern = "*";
   let count = 10n;
-  let strings = true;
+  let type: string | undefined;
   for (let i = 1; i < args.length; i += 2) {
     const opt = args[i]?.toLowerCase();
     const value = args[i + 1];
     if ((opt !== "match" && opt !== "count" && opt !== "type") || value === undefined) return SYNTAX;
     if (opt === "match") pattern = value;
     else if (opt === "type") {
-      // Only strings exist here: TYPE string lists them all, any other known type none.
+      // Only strings and lists exist here: the other known types match no key.
       if (!["string", "zset", "set", "list", "hash"].includes(value.toLowerCase())) return SYNTAX;
-      strings = value.toLowerCase() === "string";
+      type = value.toLowerCase();
     } else {
       const n = parseInt64(value);
       if (n === undefined || n <= 0n) return NOT_INT;
       count = n;
     }
   }
-  return (db) => scan(ks, db, cursor, strings ? pattern : undefined, count);
+  return (db) => scan(ks, db, cursor, pattern, count, type);
 }
+
+const typeOf = (e: Entry | undefined) => (e === undefined ? "none" : e.list ? "list" : "string");
 
 /**
  * One SCAN step as Pika's Storage::Scan takes it: keys in sorted order from where the cursor
@@ -297,15 +363,24 @@ function prepareScan(ks: Keyspace, args: string[]): Reply | Exec {
  * the key to resume at. An unknown cursor starts over, and a negative one (or a TYPE other
  * than string, pattern undefined) returns nothing.
  */
-function scan(ks: Keyspace, db: Db, cursor: bigint, pattern: string | undefined, count: bigint): Reply {
+function scan(
+  ks: Keyspace,
+  db: Db,
+  cursor: bigint,
+  pattern: string,
+  count: bigint,
+  type: string | undefined,
+): Reply {
   const reply = (next: bigint, keys: string[]): Reply => ({
     multi: [{ bulk: next.toString() }, { array: keys }],
   });
-  if (cursor < 0n || pattern === undefined) return reply(0n, []);
+  if (cursor < 0n) return reply(0n, []);
   ks.purge(db);
   const start = cursor === 0n ? undefined : db.cursors.get(Number(cursor));
-  const sorted = [...db.keys.keys()]
-    .filter((k) => (start === undefined || k >= start) && globMatch(pattern, k))
+  const sorted = [...db.keys]
+    .filter(([k]) => (start === undefined || k >= start) && globMatch(pattern, k))
+    .filter(([, e]) => type === undefined || typeOf(e) === type)
+    .map(([k]) => k)
     .sort();
   const keys = sorted.slice(0, Number(count));
   const resume = sorted[keys.length];
@@ -334,6 +409,54 @@ function prepareSelect(ks: Keyspace, args: string[]): Reply | Exec {
   };
 }
 
+/**
+ * PKSETEXAT key unix-seconds value: set with an absolute expiry; 0 means none, a negative time
+ * one already past (Pika's PKSetexAt). Pika refuses a time at or past INT32_MAX.
+ */
+function preparePkSetexAt(ks: Keyspace, args: string[]): Reply | Exec {
+  const [key = "", text = "", value = ""] = args;
+  const at = parseInt64(text);
+  if (at === undefined || at >= 2n ** 31n - 1n) return NOT_INT;
+  return (db, session) => {
+    const ms = ks.pksetexatInt32Ms ? BigInt.asIntN(32, at * 1000n) : at * 1000n;
+    const expiresAt = ms === 0n ? undefined : ms < 0n ? ks.now() - 1 : Number(ms);
+    db.keys.set(key, { value, expiresAt });
+    ks.wrote(session, "pksetexat", args);
+    return OK;
+  };
+}
+
+/** LRANGE key start stop: indices from 0, or from the end when negative, both ends included. */
+function prepareLrange(ks: Keyspace, args: string[]): Reply | Exec {
+  const [key = "", a = "", b = ""] = args;
+  const [start, stop] = [parseInt64(a), parseInt64(b)];
+  if (start === undefined || stop === undefined) return NOT_INT;
+  return (db) => {
+    const e = ks.get(db, key);
+    if (e && !e.list) return WRONGTYPE;
+    const list = e?.list ?? [];
+    const at = (i: bigint) => Number(i < 0n ? BigInt(list.length) + i : i);
+    const from = Math.max(0, at(start));
+    const to = Math.min(list.length - 1, at(stop));
+    return { array: from > to ? [] : list.slice(from, to + 1) };
+  };
+}
+
+/** EXPIREAT key unix-seconds: 1 when the key exists (a time already past deletes it), else 0. */
+function prepareExpireAt(ks: Keyspace, args: string[]): Reply | Exec {
+  const [key = "", text = ""] = args;
+  const at = parseInt64(text);
+  if (at === undefined) return NOT_INT;
+  return (db, session) => {
+    const e = ks.get(db, key);
+    if (e === undefined) return { int: 0 };
+    if (Number(at) * 1000 <= ks.now()) db.keys.delete(key);
+    else e.expiresAt = Number(at) * 1000;
+    ks.wrote(session, "expireat", args);
+    return { int: 1 };
+  };
+}
+
 const COMMANDS: Record<string, Command> = {
   set: { arity: -3, write: true, prepare: prepareSet },
   get: {
@@ -341,7 +464,10 @@ const COMMANDS: Record<string, Command> = {
     write: false,
     prepare:
       (ks, [key = ""]) =>
-      (db) => ({ bulk: ks.get(db, key)?.value ?? null }),
+      (db) => {
+        const e = ks.get(db, key);
+        return e?.list ? WRONGTYPE : { bulk: e?.value ?? null };
+      },
   },
   del: {
     arity: -2,
@@ -349,7 +475,13 @@ const COMMANDS: Record<string, Command> = {
     prepare: (ks, keys) => (db, session) => {
       // A key named twice is deleted once and counted once, as Pika's Storage::Del does.
       const n = keys.filter((k) => ks.get(db, k) !== undefined && db.keys.delete(k)).length;
-      if (n > 0) ks.wrote(session, "del", keys);
+      if (n > 0)
+        ks.wrote(
+          session,
+          "del",
+          keys,
+          keys.map((k) => ["del", k]),
+        );
       return { int: n };
     },
   },
@@ -371,7 +503,9 @@ const COMMANDS: Record<string, Command> = {
       return (db, session) => {
         for (let i = 0; i < args.length; i += 2)
           db.keys.set(args[i] ?? "", { value: args[i + 1] ?? "", expiresAt: undefined });
-        ks.wrote(session, "mset", args);
+        const log: string[][] = [];
+        for (let i = 0; i < args.length; i += 2) log.push(["set", args[i] ?? "", args[i + 1] ?? ""]);
+        ks.wrote(session, "mset", args, log);
         return OK;
       };
     },
@@ -379,7 +513,12 @@ const COMMANDS: Record<string, Command> = {
   mget: {
     arity: -2,
     write: false,
-    prepare: (ks, keys) => (db) => ({ multi: keys.map((k) => ({ bulk: ks.get(db, k)?.value ?? null })) }),
+    prepare: (ks, keys) => (db) => ({
+      multi: keys.map((k) => {
+        const e = ks.get(db, k);
+        return { bulk: e === undefined || e.list ? null : e.value };
+      }),
+    }),
   },
   expire: {
     arity: 3,
@@ -394,7 +533,7 @@ const COMMANDS: Record<string, Command> = {
         // A TTL of zero or less deletes the key at once (Pika's StringsExpire), still answering 1.
         if (seconds <= 0n) db.keys.delete(key);
         else e.expiresAt = ks.now() + Number(seconds) * 1000;
-        ks.wrote(session, "expire", args);
+        ks.wrote(session, "expire", args, [["expireat", key, String(ks.seconds() + Number(seconds))]]);
         return { int: 1 };
       };
     },
@@ -437,4 +576,41 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   select: { arity: 2, write: false, prepare: prepareSelect },
+  type: {
+    arity: 2,
+    write: false,
+    prepare:
+      (ks, [key = ""]) =>
+      (db) => ({ simple: typeOf(ks.get(db, key)) }),
+  },
+  // Lists: Pika logs RPUSH as it came, so a slave that applies it twice has the entry twice.
+  rpush: {
+    arity: -3,
+    write: true,
+    prepare:
+      (ks, [key = "", ...values]) =>
+      (db, session) => {
+        const e = ks.get(db, key);
+        if (e && !e.list) return WRONGTYPE;
+        const entry = e ?? { value: "", list: [], expiresAt: undefined };
+        entry.list?.push(...values);
+        db.keys.set(key, entry);
+        ks.wrote(session, "rpush", [key, ...values]);
+        return { int: entry.list?.length ?? 0 };
+      },
+  },
+  llen: {
+    arity: 2,
+    write: false,
+    prepare:
+      (ks, [key = ""]) =>
+      (db) => {
+        const e = ks.get(db, key);
+        return e && !e.list ? WRONGTYPE : { int: e?.list?.length ?? 0 };
+      },
+  },
+  lrange: { arity: 4, write: false, prepare: prepareLrange },
+  // What Pika's binlog carries for SET EX/PX, INCR and EXPIRE; a slave applies them as they come.
+  pksetexat: { arity: 4, write: true, prepare: preparePkSetexAt },
+  expireat: { arity: 3, write: true, prepare: prepareExpireAt },
 };

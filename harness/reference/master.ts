@@ -10,6 +10,13 @@
  *   that holds the SlaveItem of the node they name.
  * - R32: every request is answered or its connection closed; an unknown database is an error
  *   reply, never a crash.
+ *
+ * The data plane is Pika's: TrySync is answered from the database's binlog (kSyncPointLarger,
+ * kSyncPointBePurged, kError for a position that is not a start, kOk); BinlogSync streams the
+ * binlog from the slave's position in messages of at most 100 chips, each carrying its item's
+ * end offset, with at most sync-window-size chips unacknowledged; an ack must name chip ends
+ * still in the window or the connection is closed; an idle session with nothing unacknowledged
+ * gets an empty chip (a ping) once 2 s have passed since the last send.
  */
 import type { Socket } from "node:net";
 import type { Clock, TimerHandle } from "../clock";
@@ -28,9 +35,23 @@ import {
   TrySyncReply,
 } from "../wire";
 import type { Behaviour } from "./behaviour";
+import type { Binlog, StoredItem } from "./binlog";
 
 /** Pika's timers (seconds): ping interval, per-database receive timeout, connection read-idle close. */
 export const MASTER_TIMERS = { pingS: 2, recvTimeoutS: 20, idleCloseS: 180 };
+
+/**
+ * Pika's sending limits: chips per BinlogSync message (kBinlogSendBatchNum), the default and
+ * largest sync-window-size, the binlog bytes a window may hold (2 x PIKA_MAX_CONN_RBUF_HB), and
+ * the auxiliary thread's idle period, at which a session waiting for acks looks again for a ping.
+ */
+export const BINLOG_SEND = {
+  chipsPerMessage: 100,
+  windowDefault: 9000,
+  windowMax: 90000,
+  windowBytes: 1024 * 1024 * 1024,
+  pollMs: 100,
+};
 
 export const AUTH_ERROR = "Auth with master error, Invalid masterauth";
 
@@ -48,6 +69,12 @@ export interface MasterSettings {
   behaviour: Behaviour;
   /** Called where a buggy variant crashes; the node stops at once. */
   crash(reason: string): void;
+  /** A database's binlog; undefined for an unknown name. */
+  binlog(db: string): Binlog | undefined;
+  /** sync-window-size: chips sent and not yet acknowledged, per session. */
+  syncWindowSize: number;
+  /** binlog-file-size, for INFO's lag. */
+  binlogFileSize: number;
 }
 
 interface ReplConn {
@@ -66,19 +93,50 @@ export interface SlaveItem {
   createdAt: number;
 }
 
+/** A position in a binlog, with the term and logic id of the item that ends there. */
+interface LogOffset {
+  filenum: number;
+  offset: number;
+  term: number;
+  index: number;
+}
+
+/** A chip sent and not yet acknowledged. */
+interface WindowItem {
+  end: LogOffset;
+  size: number;
+  acked: boolean;
+}
+
 interface SlaveNode {
   db: string;
   key: string;
   sessionId: number;
   state: "NotSync" | "DbSync" | "BinlogSync";
   lastRecv: number;
+  /** When the master last sent this session a chip (data or ping). */
+  lastSend: number;
   ping?: TimerHandle;
   timeout?: TimerHandle;
+  /** BinlogSync: where the next item is read from, the last chip sent and the last acknowledged. */
+  cursor: { filenum: number; offset: number };
+  sent: LogOffset;
+  acked: LogOffset;
+  window: WindowItem[];
+  windowBytes: number;
 }
 
 const keyOf = (n: PNode) => `${n.ip}:${n.port}`;
 const isZero = (o: BinlogOffset) => o.filenum === 0 && o.offset === 0;
 const cmpOffset = (a: BinlogOffset, b: BinlogOffset) => a.filenum - b.filenum || a.offset - b.offset;
+const sameOffset = (a: BinlogOffset, b: BinlogOffset) => cmpOffset(a, b) === 0;
+const ZERO_LOG: LogOffset = { filenum: 0, offset: 0, term: 0, index: 0 };
+const logOffset = (o: BinlogOffset): LogOffset => ({
+  filenum: o.filenum,
+  offset: o.offset,
+  term: o.term ?? 0,
+  index: o.index ?? 0,
+});
 
 export class MasterSide {
   readonly slaves = new Map<string, SlaveItem>();
@@ -88,8 +146,6 @@ export class MasterSide {
   /** Where pings for an ip:port go (Pika's connection map). Conformant: the SlaveItem's connection. */
   private readonly routes = new Map<string, ReplConn>();
   private nextFd = 1;
-  /** The master's own binlog position: the reference keeps no data, so it stays at 0:0. */
-  readonly binlogOffset: BinlogOffset = { filenum: 0, offset: 0 };
 
   constructor(
     private readonly clock: Clock,
@@ -130,7 +186,8 @@ export class MasterSide {
 
   private send(rc: ReplConn, m: InnerResponse): void {
     const suffix = this.settings.replySuffix();
-    rc.conn.send(encodeResponse(suffix ? { ...m, reply: `${m.reply ?? ""}${suffix}` } : m));
+    const out = suffix ? { ...m, reply: `${m.reply ?? ""}${suffix}` } : m;
+    rc.conn.send(encodeResponse(out, true, this.settings.behaviour.schema)); // 3.5: no db_instance_num
   }
 
   private onFrame(rc: ReplConn, body: Buffer): void {
@@ -227,7 +284,20 @@ export class MasterSide {
       this.routes.set(key, rc);
       const sessionId = this.sessionCounters.get(db) ?? 0;
       this.sessionCounters.set(db, sessionId + 1);
-      n = { db, key, sessionId, state: "NotSync", lastRecv: this.clock.now() };
+      const now = this.clock.now();
+      n = {
+        db,
+        key,
+        sessionId,
+        state: "NotSync",
+        lastRecv: now,
+        lastSend: now,
+        cursor: { filenum: 0, offset: 0 },
+        sent: ZERO_LOG,
+        acked: ZERO_LOG,
+        window: [],
+        windowBytes: 0,
+      };
       nodes.set(key, n);
       this.schedulePing(n);
     }
@@ -249,13 +319,102 @@ export class MasterSide {
     n.timeout = this.clock.setTimeout(() => this.dropSession(n), MASTER_TIMERS.recvTimeoutS * 1000);
   }
 
-  /** Pings go every 2 s to the route of the slave: the connection that holds its SlaveItem (R16). */
-  private schedulePing(n: SlaveNode): void {
+  /**
+   * Pings go to the route of the slave: the connection that holds its SlaveItem (R16), once 2 s
+   * have passed since the last chip sent and nothing sent is unacknowledged (Pika's
+   * SyncMasterDB::CheckSyncTimeout).
+   */
+  private schedulePing(n: SlaveNode, ms = MASTER_TIMERS.pingS * 1000): void {
     n.ping = this.clock.setTimeout(() => {
+      const due = n.lastSend + MASTER_TIMERS.pingS * 1000 - this.clock.now();
+      if (!sameOffset(n.sent, n.acked)) return this.schedulePing(n, BINLOG_SEND.pollMs);
+      if (due > 0) return this.schedulePing(n, due);
       const route = this.routes.get(n.key);
       if (route) this.send(route, res.ping(n.db, n.sessionId));
+      n.lastSend = this.clock.now();
       this.schedulePing(n);
-    }, MASTER_TIMERS.pingS * 1000);
+    }, ms);
+  }
+
+  /** The producer position of a database's binlog (filenum and offset, as TrySync replies carry it). */
+  private producer(db: string): BinlogOffset {
+    const p = this.settings.binlog(db)?.producer() ?? { filenum: 0, offset: 0 };
+    return { filenum: p.filenum, offset: p.offset };
+  }
+
+  /** Called after items were appended to a database's binlog: every streaming session reads on. */
+  binlogAppended(db: string): void {
+    for (const n of this.sessions.get(db)?.values() ?? []) if (n.state === "BinlogSync") this.pump(n);
+  }
+
+  /**
+   * Reads the binlog into the session's window and sends it, 100 chips a message, while the
+   * window has room (Pika's ReadBinlogFileToWq and ConsumeWriteQueue).
+   */
+  private pump(n: SlaveNode): void {
+    const binlog = this.settings.binlog(n.db);
+    const route = this.routes.get(n.key);
+    if (!binlog || !route) return;
+    for (;;) {
+      const room = this.settings.syncWindowSize - n.window.length;
+      if (room <= 0 || n.windowBytes > BINLOG_SEND.windowBytes) return;
+      const items = binlog.read(n.cursor, Math.min(room, BINLOG_SEND.chipsPerMessage));
+      if (!items || items.length === 0) return;
+      this.send(route, res.binlogSync(items.map((item) => this.chip(n, item))));
+      n.lastSend = this.clock.now();
+    }
+  }
+
+  /** One item as a chip, entered into the session's window. */
+  private chip(n: SlaveNode, item: StoredItem) {
+    const end: LogOffset = {
+      filenum: item.filenum,
+      offset: item.end,
+      term: item.termId,
+      index: item.logicId,
+    };
+    n.window.push({ end, size: item.bytes.length, acked: false });
+    n.windowBytes += item.bytes.length;
+    n.cursor = { filenum: item.filenum, offset: item.end };
+    n.sent = end;
+    return {
+      slot: { dbName: n.db, slotId: 0 },
+      binlogOffset: end,
+      binlog: item.bytes,
+      sessionId: n.sessionId,
+    };
+  }
+
+  /**
+   * An ack: start and end must each be the end of a chip still in the window (compared by
+   * filenum and offset, as Pika's SyncWindow::Update does); the chips from start to end are
+   * acknowledged and the acknowledged head of the window leaves it.
+   */
+  private ack(n: SlaveNode, start: BinlogOffset, end: BinlogOffset): boolean {
+    let from = -1;
+    let to = -1;
+    for (let i = 0; i < n.window.length; i++) {
+      const w = n.window[i];
+      if (!w) continue;
+      if (sameOffset(w.end, start)) from = i;
+      if (sameOffset(w.end, end)) {
+        to = i;
+        break;
+      }
+    }
+    if (from < 0 || to < 0) return false;
+    for (let i = from; i <= to; i++) {
+      const w = n.window[i];
+      if (w && !w.acked) {
+        w.acked = true;
+        n.windowBytes -= w.size;
+      }
+    }
+    while (n.window[0]?.acked) {
+      const w = n.window.shift();
+      if (w) n.acked = w.end;
+    }
+    return true;
   }
 
   private trySync(rc: ReplConn, m: InnerRequest): void {
@@ -275,12 +434,20 @@ export class MasterSide {
       );
       return;
     }
-    if (cmpOffset(t.binlogOffset, this.binlogOffset) > 0) {
-      this.send(rc, res.trySync(db, TrySyncReply.kSyncPointLarger, this.binlogOffset));
+    const mine = this.producer(db);
+    const point =
+      this.settings.binlog(db)?.syncPoint(t.binlogOffset.filenum, t.binlogOffset.offset) ?? "larger";
+    if (point !== "ok") {
+      const code = {
+        larger: TrySyncReply.kSyncPointLarger,
+        purged: TrySyncReply.kSyncPointBePurged,
+        "not-start": TrySyncReply.kError,
+      }[point];
+      this.send(rc, res.trySync(db, code, mine));
       return;
     }
     const n = this.session(rc, db, keyOf(t.node));
-    this.send(rc, res.trySync(db, TrySyncReply.kOk, this.binlogOffset, n.sessionId));
+    this.send(rc, res.trySync(db, TrySyncReply.kOk, mine, n.sessionId));
   }
 
   private dbSync(rc: ReplConn, m: InnerRequest): void {
@@ -307,12 +474,30 @@ export class MasterSide {
     if (!n || n.sessionId !== b.sessionId) return; // R33: stale session, ignored
     this.received(n);
     if (b.firstSend) {
-      if (cmpOffset(b.ackRangeStart, b.ackRangeEnd) !== 0) rc.conn.close();
-      else n.state = "BinlogSync";
+      // Streaming starts at the slave's position; a position the binlog cannot read from closes.
+      const start = b.ackRangeStart;
+      if (
+        !sameOffset(start, b.ackRangeEnd) ||
+        !this.settings.binlog(b.dbName)?.isStart(start.filenum, start.offset)
+      ) {
+        rc.conn.close();
+        return;
+      }
+      n.state = "BinlogSync";
+      n.cursor = { filenum: start.filenum, offset: start.offset };
+      n.sent = n.acked = logOffset(start);
+      n.window = [];
+      n.windowBytes = 0;
+      this.pump(n);
       return;
     }
     if (isZero(b.ackRangeStart) && isZero(b.ackRangeEnd)) return; // a ping's answer
-    rc.conn.close(); // R34: the reference sent no binlog, so no other ack can match
+    // R34: an ack that names no chip in the window closes the connection, as in Pika.
+    if (n.state !== "BinlogSync" || !this.ack(n, b.ackRangeStart, b.ackRangeEnd)) {
+      rc.conn.close();
+      return;
+    }
+    this.pump(n);
   }
 
   private removeSlaveNode(rc: ReplConn, m: InnerRequest): void {
@@ -347,13 +532,46 @@ export class MasterSide {
     this.send(rc, res.removeSlaveNode(me, r.slot.dbName));
   }
 
+  /** Bytes of binlog not yet sent to a session, as INFO's lag counts them. */
+  private lag(db: string, key: string): number {
+    const n = this.sessions.get(db)?.get(key);
+    const p = this.producer(db);
+    if (!n) return 0;
+    return (p.filenum - n.sent.filenum) * this.settings.binlogFileSize + p.offset - n.sent.offset;
+  }
+
+  /**
+   * Whether a binlog file may be purged: not while a slave full-syncs, nor a file at or after
+   * the acknowledged position of a streaming slave (Pika's BinlogCloudPurge, without its
+   * ten-file margin, which wraps around below file 10).
+   */
+  mayPurge(db: string, filenum: number): boolean {
+    for (const n of this.sessions.get(db)?.values() ?? []) {
+      if (n.state === "DbSync") return false;
+      if (n.state === "BinlogSync" && filenum >= n.acked.filenum) return false;
+    }
+    return true;
+  }
+
+  /** INFO's safety_purge: the newest file that may go, keeping ten behind the producer (Pika's GetSafetyPurgeBinlog). */
+  safetyPurge(db: string): string {
+    let max = this.producer(db).filenum;
+    if (max < 10) return "none";
+    max -= 10;
+    for (const n of this.sessions.get(db)?.values() ?? []) {
+      if (n.state !== "BinlogSync" || n.acked.filenum === 0) return "none";
+      max = Math.min(n.acked.filenum - 1, max);
+    }
+    return `write2file${max}`;
+  }
+
   /** INFO's slave lines, in registration order. */
   infoSlaves(): string[] {
     return [...this.slaves.values()].map((s, i) => {
       const lag = this.settings.databases
         .map((db) => {
           const st = this.sessionState(db, s.key);
-          return `(${db}:${st === "BinlogSync" ? 0 : st === "DbSync" ? "full syncing" : "not syncing"})`;
+          return `(${db}:${st === "BinlogSync" ? this.lag(db, s.key) : st === "DbSync" ? "full syncing" : "not syncing"})`;
         })
         .join("");
       return `slave${i}:ip=${s.ip},port=${s.port},conn_fd=${s.conn.fd},lag=${lag}`;

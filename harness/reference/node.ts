@@ -1,15 +1,28 @@
 /**
  * The reference node: one Pika-like node configured by pika.conf keys, with the Redis protocol
  * on P and the replication server on P+2000. It reads its own config copy and rewrites it as
- * Pika does (replication-id), so a restart from the same file keeps its identity.
+ * Pika does (replication-id), so a restart from the same file keeps its identity. Its data and
+ * binlogs live in memory and are written to db-path when it stops, so a restart from the same
+ * config (the reference target's) finds them again, as Pika finds its RocksDB and binlog files.
+ * A crash loses what the node held since it started.
  */
+import * as fs from "node:fs";
 import type { Socket } from "node:net";
+import * as path from "node:path";
 import type { Clock } from "../clock";
 import { Listener, LOOPBACK, REPL_SHIFT } from "../net";
 import { type Behaviour, CONFORMANT, HOSTILE_TEXT } from "./behaviour";
+import {
+  BINLOG_PREFIX,
+  Binlog,
+  binlogFileSize,
+  encodeCommand,
+  expireLogsNums,
+  type SavedBinlog,
+} from "./binlog";
 import type { PikaConf } from "./conf";
-import { Keyspace, type Session } from "./keyspace";
-import { MasterSide } from "./master";
+import { Keyspace, type SavedEntry, type Session, type Write } from "./keyspace";
+import { BINLOG_SEND, MasterSide } from "./master";
 import { encodeReply, type Reply, RespError, RespParser } from "./resp";
 import { type DbState, MAX_CONN_RBUF, SlaveSide } from "./slave";
 
@@ -24,6 +37,11 @@ export class ReferenceNode {
   slave!: SlaveSide;
   /** The node's data; read-only to clients while the node is a slave, as in Pika. */
   readonly keyspace: Keyspace;
+  /** One binlog per database, with Pika's offsets; every write is appended to its database's. */
+  readonly binlogs: Binlog[];
+  /** binlog-file-size and expire-logs-nums, as Pika reads them. */
+  readonly binlogFileSize: number;
+  readonly expireLogsNums: number;
   /** Why the node crashed (a variant's deliberate crash); undefined while it runs. */
   crashed: string | undefined;
   /** Called after a crash; the reference server exits abruptly here. */
@@ -40,7 +58,23 @@ export class ReferenceNode {
     const n = conf.int("databases", 1, 1, 8);
     this.databases = Array.from({ length: n }, (_, i) => `db${i}`);
     // The slave side exists once started; before that the node is nobody's slave.
-    this.keyspace = new Keyspace(clock, { databases: n, readOnly: () => this.slave?.master !== undefined });
+    this.keyspace = new Keyspace(clock, {
+      databases: n,
+      readOnly: () => this.slave?.master !== undefined,
+      onWrite: (w) => this.logWrite(w),
+      pksetexatInt32Ms: behaviour.pksetexatInt32Ms,
+    });
+    this.binlogFileSize = binlogFileSize(conf.size("binlog-file-size"));
+    this.expireLogsNums = expireLogsNums(
+      conf.get("expire-logs-nums") ? conf.int("expire-logs-nums", 10) : undefined,
+    );
+    const saved = this.loadData();
+    const options = { fileSize: this.binlogFileSize, now: () => this.clock.now() / 1000 };
+    this.binlogs = this.databases.map((_, i) => {
+      const b = saved?.binlogs[i];
+      return b ? Binlog.load(options, b) : new Binlog(options);
+    });
+    if (saved) this.keyspace.load(saved.keys);
     conf.int("db-instance-num", 3, 1);
     const runId = conf.get("run-id") ?? "";
     if (runId !== "" && runId.length !== 40)
@@ -85,6 +119,9 @@ export class ReferenceNode {
       replicationId: (fresh) => this.replicationId(fresh),
       behaviour: this.behaviour,
       crash: (reason) => this.crash(reason),
+      binlog: (db) => this.binlogOf(db),
+      syncWindowSize: this.syncWindowSize(),
+      binlogFileSize: this.binlogFileSize,
     });
     this.slave = new SlaveSide(this.clock, {
       port: this.port,
@@ -102,6 +139,8 @@ export class ReferenceNode {
           this.conf.int("max-conn-rbuf-size", MAX_CONN_RBUF.default, Number.MIN_SAFE_INTEGER),
         ),
       ),
+      binlog: (db) => this.binlogOf(db),
+      applyBinlog: (db, argv, content) => this.applyBinlog(db, argv, content),
     });
     try {
       this.listeners.push(await Listener.open(this.clock, this.port, (s) => this.serveResp(s)));
@@ -120,6 +159,54 @@ export class ReferenceNode {
     }
   }
 
+  /** sync-window-size as Pika reads it: 9000 unless set above 0, at most 90000. */
+  private syncWindowSize(): number {
+    const v = this.conf.get("sync-window-size")
+      ? this.conf.int("sync-window-size", 0, Number.MIN_SAFE_INTEGER)
+      : 0;
+    return v <= 0 ? BINLOG_SEND.windowDefault : Math.min(v, BINLOG_SEND.windowMax);
+  }
+
+  /** The binlog of database `db` ("db0" ...), or undefined. */
+  binlogOf(db: string): Binlog | undefined {
+    const i = this.databases.indexOf(db);
+    return i < 0 ? undefined : this.binlogs[i];
+  }
+
+  /** A client's write goes to its database's binlog, one item per command Pika logs for it. */
+  private logWrite(w: Write): void {
+    if (w.replicated) return; // the slave side appends what it received, as it received it
+    const binlog = this.binlogs[w.db];
+    if (!binlog) return;
+    for (const argv of w.log) binlog.append(encodeCommand(argv));
+    this.binlogAppended(w.db);
+  }
+
+  /**
+   * A command from the master's binlog: run past the read-only check, then its content is
+   * appended to this node's binlog as it came (Pika writes back what it re-serialises, which
+   * is the same bytes for every form a Pika binlog carries), and this node's own slaves read on.
+   */
+  private applyBinlog(db: string, argv: string[], content: Buffer): void {
+    const index = this.databases.indexOf(db);
+    const binlog = this.binlogs[index];
+    if (!binlog) return;
+    const [name = "", ...args] = argv;
+    this.keyspace.execute(name.toLowerCase(), args, { db: index }, true);
+    binlog.append(content);
+    this.binlogAppended(index);
+  }
+
+  /** After appending to a database's binlog: old files expire, streaming slaves read on. */
+  binlogAppended(dbIndex: number): void {
+    const db = this.databases[dbIndex];
+    const binlog = this.binlogs[dbIndex];
+    if (db === undefined || !binlog || !this.started) return;
+    if (binlog.fileNums().length > this.expireLogsNums)
+      binlog.expire(this.expireLogsNums, (n) => this.master.mayPurge(db, n));
+    this.master.binlogAppended(db);
+  }
+
   /** Stops everything at once, as a crashed process would. */
   private crash(reason: string): void {
     this.crashed = reason;
@@ -134,7 +221,29 @@ export class ReferenceNode {
     this.master?.shutdown();
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
+    if (this.started) this.saveData();
     this.started = false;
+  }
+
+  /** Where the node keeps its data between runs: a file in db-path, or nowhere without one. */
+  private dataFile(): string | undefined {
+    const dir = this.conf.get("db-path") ?? "";
+    return dir === "" ? undefined : path.join(dir, "reference-data.json");
+  }
+
+  private saveData(): void {
+    const file = this.dataFile();
+    if (!file) return;
+    const data: SavedData = { keys: this.keyspace.save(), binlogs: this.binlogs.map((b) => b.save()) };
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(data));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  private loadData(): SavedData | undefined {
+    const file = this.dataFile();
+    if (!file || !fs.existsSync(file)) return undefined;
+    return JSON.parse(fs.readFileSync(file, "utf8")) as SavedData;
   }
 
   private serveResp(socket: Socket): void {
@@ -219,6 +328,8 @@ export class ReferenceNode {
       }
       case "slaveof":
         return this.slaveof(args);
+      case "purgelogsto":
+        return this.purgelogsto(args);
       default:
         return this.keyspace.execute(name, args, session) ?? { error: `ERR unknown command '${name}'` };
     }
@@ -240,6 +351,23 @@ export class ReferenceNode {
     }
     if (section === "all" || section === "replication") parts.push(this.infoReplication().join("\r\n"));
     return `${parts.join("\r\n\r\n")}\r\n`;
+  }
+
+  /**
+   * PURGELOGSTO write2file<N> [db]: deletes that database's binlog files up to N, never the
+   * current one nor one a slave still needs; +OK either way, as Pika's purge runs in the
+   * background.
+   */
+  private purgelogsto(args: string[]): Reply {
+    const [file = "", db = "db0"] = args;
+    if (args.length < 1 || args.length > 2)
+      return { error: "ERR wrong number of arguments for 'purgelogsto' command" };
+    const num = file.startsWith(BINLOG_PREFIX) ? file.slice(BINLOG_PREFIX.length) : "";
+    if (!/^\d+$/.test(num)) return { error: "ERR Invalid Argument" };
+    const binlog = this.binlogOf(db);
+    if (!binlog) return { error: `ERR invalid DB for '${db}'` };
+    binlog.purgeTo(Number(num), (n) => this.master.mayPurge(db, n));
+    return { simple: "OK" };
   }
 
   /** SLAVEOF, with Pika's replies (docs/PROTOCOL.md §6.1, R37). */
@@ -307,13 +435,23 @@ export class ReferenceNode {
       const slaves = this.master.infoSlaves();
       lines.push(`connected_slaves:${slaves.length}`, ...slaves);
     }
+    const offsets = this.binlogs.map((b) => b.producer());
     lines.push(
       "is_eligible_for_master_election:true",
-      ...this.databases.map((db) => `${db}:binlog_offset=0 0,safety_purge=none`),
-      "slave_repl_offset:0",
+      ...this.databases.map(
+        (db, i) =>
+          `${db}:binlog_offset=${offsets[i]?.filenum ?? 0} ${offsets[i]?.offset ?? 0},safety_purge=${this.master.safetyPurge(db)}`,
+      ),
+      `slave_repl_offset:${offsets.reduce((sum, o) => sum + o.filenum * this.binlogFileSize + o.offset, 0)}`,
     );
     return lines;
   }
+}
+
+/** What a stopped node leaves in db-path: each database's keys (value, expiry, list) and binlog. */
+interface SavedData {
+  keys: SavedEntry[][];
+  binlogs: SavedBinlog[];
 }
 
 /** INFO's words for a database's replication state (repl_connect_status and db_repl_state). */

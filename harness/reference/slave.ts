@@ -12,6 +12,13 @@
  * - a kOk without a replication_id is an error, not an endless retry (R21);
  * - a TrySync/DBSync reply other than kOk, or no reply for 10 s, leaves WaitReply (R31);
  * - SLAVEOF to the same master restarts the handshake when the slave is in Error (#1178).
+ *
+ * The data plane is Pika's: TrySync and DBSync name the slave's own binlog position; each
+ * received item is decoded (34-byte header, then one RESP command), applied to the keyspace
+ * past the read-only check and appended to the slave's own binlog with its own header; the ack
+ * names the first data chip's offset and the slave's own producer position after writing, or
+ * zeros for a message of pings only. A chip of another session, or one that cannot be decoded,
+ * sends the database back to TryConnect.
  */
 import type { Clock, TimerHandle } from "../clock";
 import { FrameConn } from "../conn";
@@ -32,6 +39,7 @@ import {
   ZERO_OFFSET,
 } from "../wire";
 import type { Behaviour } from "./behaviour";
+import { type Binlog, BinlogItemError, decodeCommand, decodeItem } from "./binlog";
 
 export type ReplState = "NoConnect" | "ShouldMetaSync" | "MetaSyncDone" | "Error";
 export type DbState =
@@ -60,6 +68,10 @@ export interface SlaveSettings {
   behaviour: Behaviour;
   /** The largest frame body taken from the master (`max-conn-rbuf-size`; default 256 MiB, R4). */
   maxConnRbufSize?: number;
+  /** This node's own binlog of a database; undefined for an unknown name (or a slave without data). */
+  binlog?(db: string): Binlog | undefined;
+  /** Applies one command from the master's binlog and appends its content to the own binlog. */
+  applyBinlog?(db: string, argv: string[], content: Buffer): void;
 }
 
 interface DbSlot {
@@ -240,7 +252,7 @@ export class SlaveSide {
     this.touch();
     let m: InnerResponse;
     try {
-      m = decodeResponse(body);
+      m = decodeResponse(body, this.settings.behaviour.schema);
     } catch (err) {
       if (!(err instanceof MessageError)) throw err;
       if (this.settings.behaviour.reconnectOnBadFrame)
@@ -263,8 +275,9 @@ export class SlaveSide {
       return;
     }
     const ms = m.metaSync;
-    const own = new Set(this.settings.databases.map((db) => `${db}/${this.settings.dbInstanceNum}`));
-    const theirs = new Set((ms?.dbsInfo ?? []).map((d) => `${d.dbName}/${d.dbInstanceNum}`));
+    const key = (db: string, n?: number) => (b.dbNamesOnly ? db : `${db}/${n}`); // names only: v3.5.3-3.5.5
+    const own = new Set(this.settings.databases.map((db) => key(db, this.settings.dbInstanceNum)));
+    const theirs = new Set((ms?.dbsInfo ?? []).map((d) => key(d.dbName, d.dbInstanceNum)));
     const sameDbs = own.size === theirs.size && [...own].every((x) => theirs.has(x));
     const masterId = ms?.replicationId ?? "";
     const localId = this.settings.replicationId();
@@ -292,16 +305,21 @@ export class SlaveSide {
     for (const db of this.dbs.values()) {
       if (db.state !== "TryConnect" && db.state !== "TryDBSync") continue;
       const type = db.state === "TryConnect" ? MsgType.kTrySync : MsgType.kDBSync;
+      const at = this.position(db.name);
       this.send(
-        type === MsgType.kTrySync
-          ? req.trySync(this.node, db.name, ZERO_OFFSET)
-          : req.dbSync(this.node, db.name, ZERO_OFFSET),
+        type === MsgType.kTrySync ? req.trySync(this.node, db.name, at) : req.dbSync(this.node, db.name, at),
       );
       const retryAs = db.state;
       const timeout = this.settings.behaviour.waitReplyTimeout ? SLAVE_TIMERS.waitReplyS : undefined;
       this.setDb(db, "WaitReply", timeout, () => this.retryDb(db, retryAs));
       db.waiting = type;
     }
+  }
+
+  /** The own binlog's producer position (filenum, offset), as TrySync and DBSync carry it. */
+  private position(db: string): { filenum: number; offset: number } {
+    const p = this.settings.binlog?.(db)?.producer();
+    return p ? { filenum: p.filenum, offset: p.offset } : ZERO_OFFSET;
   }
 
   private retryDb(db: DbSlot, as: "TryConnect" | "TryDBSync"): void {
@@ -333,7 +351,8 @@ export class SlaveSide {
     }
     if (t.replyCode === TrySyncReply.kOk && t.sessionId !== undefined) {
       db.sessionId = t.sessionId;
-      this.send(req.binlogSync(this.node, db.name, t.sessionId, true));
+      const at = { ...this.position(db.name), term: 0, index: 0 };
+      this.send(req.binlogSync(this.node, db.name, t.sessionId, true, at, at));
       this.receiving(db, "Connected");
     } else if (t.replyCode === TrySyncReply.kSyncPointBePurged) {
       this.retryDb(db, "TryDBSync");
@@ -366,11 +385,40 @@ export class SlaveSide {
         continue;
       }
       this.receiving(db, db.state);
+      if (!this.apply(name, chips)) {
+        this.retryDb(db, "TryConnect");
+        continue;
+      }
       const data = chips.filter((c) => c.binlog.length > 0);
-      // The reference applies no data; it acknowledges what it received.
-      const start = data[0]?.binlogOffset ?? { filenum: 0, offset: 0, term: 0, index: 0 };
-      const end = data.at(-1)?.binlogOffset ?? start;
+      const zero = { filenum: 0, offset: 0, term: 0, index: 0 };
+      const first = data[0]?.binlogOffset;
+      const last = data.at(-1)?.binlogOffset;
+      const own = this.settings.binlog?.(name)?.producer();
+      const start = first ? { ...zero, ...first } : zero;
+      const end =
+        last && own
+          ? { filenum: own.filenum, offset: own.offset, term: last.term ?? 0, index: own.index }
+          : zero;
       this.send(req.binlogSync(this.node, name, db.sessionId ?? 0, false, start, end));
     }
+  }
+
+  /**
+   * Applies a database's data chips in order: each item decoded, its command run and appended
+   * to the own binlog. False at the first chip that cannot be decoded (what came before it stays
+   * applied, as in Pika); no ack is sent then.
+   */
+  private apply(db: string, chips: NonNullable<InnerResponse["binlogSync"]>): boolean {
+    for (const chip of chips) {
+      if (chip.binlog.length === 0) continue; // a ping
+      try {
+        const item = decodeItem(Buffer.from(chip.binlog));
+        this.settings.applyBinlog?.(db, decodeCommand(item.content), item.content);
+      } catch (err) {
+        if (err instanceof BinlogItemError) return false;
+        throw err;
+      }
+    }
+    return true;
   }
 }

@@ -70,6 +70,14 @@ export class Admin {
     }
   }
 
+  /** Sends the commands without waiting for each reply (one pipeline); their replies, in order, errors as Error values. */
+  async pipeline(commands: string[][]): Promise<unknown[]> {
+    // ioredis names its command methods in lower case.
+    const calls = commands.map(([name = "", ...args]) => ["call", name, ...args]);
+    const results = (await this.redis.pipeline(calls).exec()) ?? [];
+    return results.map(([err, reply]) => err ?? reply);
+  }
+
   async info(section = "replication"): Promise<Info> {
     return parseInfo(String(await this.redis.call("info", section)));
   }

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RealClock, Rng } from "../clock";
 import type { Build } from "../report/ledger";
+import { type SchemaVersion, schemaForVersion } from "../wire/proto";
 import { Admin } from "./admin";
 import { LoopbackNode } from "./loopback";
 import { describeExit, NodeProcess, tailDir } from "./node-process";
@@ -54,6 +55,11 @@ class BinarySutNode extends LoopbackNode implements SutNode {
 
   get pid(): number | undefined {
     return this.proc?.pid;
+  }
+
+  /** The build under test's, once identified (every node of a run is that build). */
+  get schema(): SchemaVersion {
+    return schemaForVersion(this.settings.build?.version ?? this.settings.version);
   }
 
   async start(): Promise<void> {

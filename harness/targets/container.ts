@@ -15,6 +15,7 @@ import { RealClock, Rng } from "../clock";
 import { LOOPBACK } from "../net";
 import { ownerAlive, ownerId } from "../owner";
 import type { Build } from "../report/ledger";
+import { type SchemaVersion, schemaForVersion } from "../wire/proto";
 import { Admin } from "./admin";
 import { LoopbackNode } from "./loopback";
 import { OwnedNodes } from "./owned-nodes";
@@ -97,6 +98,11 @@ class ContainerSutNode extends LoopbackNode implements SutNode {
 
   get id(): string | undefined {
     return this.container?.getId();
+  }
+
+  /** The build under test's, once identified (every node of a run is that build). */
+  get schema(): SchemaVersion {
+    return schemaForVersion(this.settings.build?.version ?? this.settings.version);
   }
 
   private append(text: string): void {

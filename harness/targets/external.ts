@@ -14,6 +14,7 @@ import { NodeDiedError } from "../check";
 import { RealClock, Rng } from "../clock";
 import { LOOPBACK, ports } from "../net";
 import type { Build } from "../report/ledger";
+import { DEFAULT_SCHEMA, type SchemaVersion, schemaForVersion } from "../wire/proto";
 import { Admin, replyText } from "./admin";
 import { checkNode } from "./identity";
 import type { Info } from "./info";
@@ -89,6 +90,8 @@ class ExternalSutNode extends LoopbackNode implements SutNode {
     readonly port: number,
     readonly options: NodeOptions,
     private readonly ext: ExternalNode,
+    /** The build under test's (every running node was checked to be it). */
+    readonly schema: SchemaVersion = DEFAULT_SCHEMA,
   ) {
     super();
     this.password = ext.password;
@@ -341,7 +344,13 @@ export class ExternalTarget implements Target {
           "so that PIKA_TARGET=external skips it",
       );
     const dbInstanceNum = await probe.dbInstanceNum();
-    const node = new ExternalSutNode(name, ext.port, { ...options, databases, dbInstanceNum }, ext);
+    const node = new ExternalSutNode(
+      name,
+      ext.port,
+      { ...options, databases, dbInstanceNum },
+      ext,
+      schemaForVersion(this.settings.build?.version),
+    );
     for (const key of ["requirepass", "masterauth"] as const) {
       const want = key === "requirepass" ? options.requirepass : options.masterauth;
       const { old, restore } = await node.configSet(key, want ?? "");

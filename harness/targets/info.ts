@@ -23,11 +23,14 @@ export interface Info {
   pikaVersion?: string;
   /** INFO server's pika_git_sha, when the build reports one. */
   gitSha?: string;
+  /** Each database's binlog position, "filenum offset", from `db0:binlog_offset=0 700,...` lines. */
+  binlogOffsets: Map<string, string>;
 }
 
 export function parseInfo(text: string): Info {
   const fields = new Map<string, string>();
   const slaves: InfoSlave[] = [];
+  const binlogOffsets = new Map<string, string>();
   let replicationHeader: string | undefined;
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
@@ -56,6 +59,8 @@ export function parseInfo(text: string): Info {
         lag: kv.get("lag"),
       });
     }
+    const offset = /^binlog_offset=(\d+ \d+)/.exec(value);
+    if (/^db\d+$/.test(key) && offset?.[1]) binlogOffsets.set(key, offset[1]);
     if (!fields.has(key)) fields.set(key, value);
   }
   const num = (k: string) => (fields.has(k) ? Number(fields.get(k)) : undefined);
@@ -68,5 +73,6 @@ export function parseInfo(text: string): Info {
     masterLinkStatus: fields.get("master_link_status"),
     pikaVersion: fields.get("pika_version"),
     gitSha: fields.get("pika_git_sha"),
+    binlogOffsets,
   };
 }

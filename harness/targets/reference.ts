@@ -9,13 +9,15 @@ import { ports } from "../net";
 import { type Behaviour, CONFORMANT } from "../reference/behaviour";
 import { PikaConf } from "../reference/conf";
 import { ReferenceNode } from "../reference/node";
+import { type SchemaVersion, schemaForVersion } from "../wire/proto";
 import { Admin } from "./admin";
 import { LoopbackNode } from "./loopback";
 import { writeNodeConf } from "./pikaconf";
 import { makeRunDir } from "./run-dir";
 import type { NodeOptions, SutNode, Target } from "./target";
 
-class ReferenceSutNode extends LoopbackNode implements SutNode {
+/** A reference node in this process, on a clock of the caller's (exported for profile-node.ts). */
+export class ReferenceSutNode extends LoopbackNode implements SutNode {
   private node: ReferenceNode | undefined;
 
   constructor(
@@ -27,6 +29,11 @@ class ReferenceSutNode extends LoopbackNode implements SutNode {
     private readonly behaviour: Behaviour,
   ) {
     super();
+  }
+
+  /** The reference profile's: the schema of the Pika version it reports. */
+  get schema(): SchemaVersion {
+    return schemaForVersion(this.behaviour.pikaVersion);
   }
 
   /** The running reference node (for diagnostics of the reference target only). */

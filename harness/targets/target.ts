@@ -3,6 +3,7 @@
  * Steps see only this interface; the reference driver is the first implementation.
  */
 import type { Clock } from "../clock";
+import type { SchemaVersion } from "../wire/proto";
 import type { Admin } from "./admin";
 import type { Info } from "./info";
 
@@ -27,6 +28,11 @@ export interface SutNode {
   /** P+2000, the replication port. */
   readonly replPort: number;
   readonly options: NodeOptions;
+  /**
+   * The wire schema of the node's Pika version (its pika_version, the version under test, or the
+   * reference profile's): probes talk to it in this schema. Absent: the .proto's (DEFAULT_SCHEMA).
+   */
+  readonly schema?: SchemaVersion;
   /** A Redis-protocol connection to P, authenticated with the node's requirepass. */
   admin(): Promise<Admin>;
   info(section?: string): Promise<Info>;

@@ -138,7 +138,11 @@ export function summarize(m: InnerRequest | InnerResponse): string {
     switch (m.type) {
       case MsgType.kMetaSync: {
         const ms = m.metaSync;
-        const dbs = ms?.dbsInfo?.map((d) => `${d.dbName}/${d.dbInstanceNum}`).join(",") ?? "";
+        // A 3.5 schema reply has no db_instance_num: the name alone.
+        const dbs =
+          ms?.dbsInfo
+            ?.map((d) => (d.dbInstanceNum === undefined ? d.dbName : `${d.dbName}/${d.dbInstanceNum}`))
+            .join(",") ?? "";
         return ms
           ? `${type} ${code}${reply} dbs=[${dbs}] run_id=${ms.runId.slice(0, 8)}… repl_id=${ms.replicationId ?? "-"}`
           : `${type} ${code}${reply}`;

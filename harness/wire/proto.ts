@@ -1,26 +1,87 @@
 /**
- * The InnerMessage schema (fixtures/proto/inner_message.proto), loaded once, with checked
- * encode and decode. protobufjs alone accepts enum values a proto2 schema does not define, and
- * encodes hand-built objects without their required fields; Pika rejects both, so every enum
+ * The InnerMessage schema (fixtures/proto/inner_message.proto, Pika 4.0's), with checked encode
+ * and decode, in the schema of a Pika release family: the 4.0 schema as the .proto has it, and
+ * older ones derived from it by removing the fields those releases do not have (SCHEMA_VERSIONS;
+ * docs/PROTOCOL.md §7.1). protobufjs alone accepts enum values a proto2 schema does not define,
+ * and encodes hand-built objects without their required fields; Pika rejects both, so every enum
  * and required field is checked here, on decode and on encode.
  */
 import * as protobuf from "protobufjs";
 import { kitPath } from "../root";
+import { parseVersion } from "../version";
 import type { InnerMessage, Messages } from "./generated/inner_message";
 
 export type { InnerMessage, Messages };
 
 export const PROTO_FILE = kitPath("fixtures", "proto", "inner_message.proto");
 
-const root = protobuf.loadSync(PROTO_FILE);
-root.resolveAll();
+/** A release family's wire schema: "4.0" (v4.0.0 on, the .proto), "3.5" (v3.5.x). */
+export type SchemaVersion = "3.5" | "4.0";
+/** The schema of a node whose version is not known: the .proto's. */
+export const DEFAULT_SCHEMA: SchemaVersion = "4.0";
+
+/**
+ * Each schema as the fields of the .proto it lacks, by full name (the .proto spells the field's
+ * last part in snake case): what was added since that release family (docs/PROTOCOL.md §7.1).
+ * Every name is checked against the .proto when the schemas load. Field numbers were never
+ * reused, so removing fields is all that tells the families apart.
+ */
+export const SCHEMA_VERSIONS: Readonly<
+  Record<SchemaVersion, { lacks: readonly string[]; releases: string }>
+> = {
+  "4.0": { lacks: [], releases: "v4.0.0 and later" },
+  "3.5": {
+    // v4.0.0 (#2413) made it required; a 3.5.x master sends no such field.
+    lacks: ["InnerMessage.InnerResponse.MetaSync.DBInfo.db_instance_num"],
+    releases: "v3.5.0 to v3.5.5",
+  },
+};
+
+/**
+ * The schema of a Pika version string ("3.5.5", "v4.0.1", what pika_version reports): 3.x is
+ * "3.5", anything else (4.x and later, a branch name, the reference's own) the .proto's. Pika
+ * 3.3.x and 3.4.x masters lack run_id as well, which no schema here models: their MetaSync
+ * replies fail the 3.5 schema on run_id.
+ */
+export function schemaForVersion(version: string | undefined): SchemaVersion {
+  const v = version === undefined ? undefined : parseVersion(version);
+  return v && v[0] < 4 ? "3.5" : DEFAULT_SCHEMA;
+}
+
+const camel = (name: string) => protobuf.util.camelCase(name);
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** The .proto as one schema has it: loaded afresh, the fields that schema lacks removed. */
+function loadSchema(version: SchemaVersion): protobuf.Root {
+  const root = protobuf.loadSync(PROTO_FILE);
+  for (const full of SCHEMA_VERSIONS[version].lacks) {
+    const dot = full.lastIndexOf(".");
+    const [typeName, fieldName] = [full.slice(0, dot), full.slice(dot + 1)];
+    const field = root.lookupType(typeName).fields[camel(fieldName)];
+    if (!field) throw new Error(`the ${version} schema lacks ${full}, which ${PROTO_FILE} does not have`);
+    root.lookupType(typeName).remove(field);
+  }
+  root.resolveAll();
+  return root;
+}
+
+const roots = Object.fromEntries(
+  (Object.keys(SCHEMA_VERSIONS) as SchemaVersion[]).map((v) => [v, loadSchema(v)]),
+) as Record<SchemaVersion, protobuf.Root>;
 
 /** A message type of the schema, with the generated interface its plain objects have. */
 interface Schema<N extends keyof Messages> {
   readonly name: N;
-  readonly type: protobuf.Type;
+  /** The message type in each schema version. */
+  readonly types: Record<SchemaVersion, protobuf.Type>;
 }
-const schema = <N extends keyof Messages>(name: N): Schema<N> => ({ name, type: root.lookupType(name) });
+const schema = <N extends keyof Messages>(name: N): Schema<N> => ({
+  name,
+  types: Object.fromEntries(Object.entries(roots).map(([v, root]) => [v, root.lookupType(name)])) as Record<
+    SchemaVersion,
+    protobuf.Type
+  >,
+});
 const RequestType = schema("InnerMessage.InnerRequest");
 const ResponseType = schema("InnerMessage.InnerResponse");
 
@@ -113,8 +174,13 @@ const toObjectOptions: protobuf.IConversionOptions = {
   defaults: false,
 };
 
-function decode<N extends keyof Messages>(schema: Schema<N>, body: Uint8Array): Messages[N] {
-  const { type } = schema;
+/** The decoded and checked message, or the MessageError decoding `body` in one schema gives. */
+function decodeIn<N extends keyof Messages>(
+  schema: Schema<N>,
+  version: SchemaVersion,
+  body: Uint8Array,
+): Messages[N] | MessageError {
+  const type = schema.types[version];
   let msg: protobuf.Message;
   try {
     // From a Buffer, protobufjs reads bytes fields as Buffers (from a bare Uint8Array, as
@@ -123,23 +189,55 @@ function decode<N extends keyof Messages>(schema: Schema<N>, body: Uint8Array): 
       Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
     );
   } catch (err) {
-    throw new MessageError(`cannot decode ${type.name}: ${(err as Error).message}`, body);
+    return new MessageError(`cannot decode ${type.name}: ${(err as Error).message}`, body);
   }
   const obj = type.toObject(msg, toObjectOptions);
   try {
     check(type, obj, "");
   } catch (err) {
-    throw new MessageError(`invalid ${type.name}: ${(err as Error).message}`, body);
+    return new MessageError(`invalid ${type.name}: ${(err as Error).message}`, body);
   }
   // The one cast of a decoded message, and it is sound: Messages[N] is generated from the same
   // .proto `type` was looked up by (schema() ties N to it; test/proto-types.test.ts keeps the
   // file fresh), for exactly these toObject options (numbers for longs and enums, Buffers for
   // bytes, unset fields absent), and check() has just found every required field present and
-  // every enum value defined, all the way down.
+  // every enum value defined, all the way down. A field some schema version lacks is optional
+  // in Messages (typegen's `versioned`), so a message of that version is one too.
   return obj as Messages[N];
 }
 
-function encode<N extends keyof Messages>({ type }: Schema<N>, obj: Messages[N], checked: boolean): Buffer {
+/**
+ * Decodes in the schema `version`. A body that schema refuses and another accepts is refused
+ * with a message that says so: "4.0 schema: missing required db_instance_num (valid in the 3.5
+ * schema)".
+ */
+function decode<N extends keyof Messages>(
+  schema: Schema<N>,
+  body: Uint8Array,
+  version: SchemaVersion,
+): Messages[N] {
+  const got = decodeIn(schema, version, body);
+  if (!(got instanceof MessageError)) return got;
+  const others = (Object.keys(SCHEMA_VERSIONS) as SchemaVersion[]).filter(
+    (v) => v !== version && !(decodeIn(schema, v, body) instanceof MessageError),
+  );
+  if (others.length === 0) throw got;
+  // protobufjs's decoder names a missing field without its path ("missing required 'x'"),
+  // check() with it ("missing required field a.b[0].x").
+  const missing = /missing required (?:field )?'?((?:[\w[\]]+\.)*)(\w+)'?$/.exec(got.message);
+  const what = missing
+    ? `missing required ${snake(missing[2] ?? "")} (valid in the ${others.join(", ")} schema)${missing[1] ? `, at ${missing[1].slice(0, -1)}` : ""}`
+    : `${got.message} (valid in the ${others.join(", ")} schema)`;
+  throw new MessageError(`invalid ${schema.types[version].name}: ${version} schema: ${what}`, body);
+}
+
+function encode<N extends keyof Messages>(
+  schema: Schema<N>,
+  obj: Messages[N],
+  checked: boolean,
+  version: SchemaVersion,
+): Buffer {
+  const type = schema.types[version];
   if (!checked)
     return Buffer.from(writeAsGiven(type, obj as Record<string, unknown>, protobuf.Writer.create()).finish());
   check(type, obj as Record<string, unknown>, "");
@@ -182,14 +280,26 @@ function writeAsGiven(
   return w;
 }
 
-export const decodeRequest = (body: Uint8Array): InnerRequest => decode(RequestType, body);
-export const decodeResponse = (body: Uint8Array): InnerResponse => decode(ResponseType, body);
+/** Decodes a request in the schema `version` (the .proto's unless told: DEFAULT_SCHEMA). */
+export const decodeRequest = (body: Uint8Array, version: SchemaVersion = DEFAULT_SCHEMA): InnerRequest =>
+  decode(RequestType, body, version);
+/** Decodes a response in the schema `version`; fields a schema lacks are unknown to it, so skipped. */
+export const decodeResponse = (body: Uint8Array, version: SchemaVersion = DEFAULT_SCHEMA): InnerResponse =>
+  decode(ResponseType, body, version);
 
 /**
- * Encodes a request after checking it. `checked: false` skips the check and writes the fields
- * present as they are, so a message may lack required fields or carry an enum value the schema
- * lacks (for malformed-frame scenarios).
+ * Encodes a request after checking it, in the schema `version`: a field that schema lacks is
+ * left out. `checked: false` skips the check and writes the fields present as they are, so a
+ * message may lack required fields or carry an enum value the schema lacks (for malformed-frame
+ * scenarios).
  */
-export const encodeRequest = (req: InnerRequest, checked = true): Buffer => encode(RequestType, req, checked);
-export const encodeResponse = (res: InnerResponse, checked = true): Buffer =>
-  encode(ResponseType, res, checked);
+export const encodeRequest = (
+  req: InnerRequest,
+  checked = true,
+  version: SchemaVersion = DEFAULT_SCHEMA,
+): Buffer => encode(RequestType, req, checked, version);
+export const encodeResponse = (
+  res: InnerResponse,
+  checked = true,
+  version: SchemaVersion = DEFAULT_SCHEMA,
+): Buffer => encode(ResponseType, res, checked, version);

@@ -10,7 +10,7 @@
 import * as path from "node:path";
 import * as protobuf from "protobufjs";
 import { kitPath } from "../root";
-import { PROTO_FILE, SCHEMA_ENUMS } from "./proto";
+import { PROTO_FILE, SCHEMA_ENUMS, SCHEMA_VERSIONS } from "./proto";
 
 export const GENERATED_FILE = kitPath("harness", "wire", "generated", "inner_message.d.ts");
 
@@ -21,6 +21,12 @@ export interface TypegenOptions {
   enumsFrom: string;
   /** The .proto as the header names it (a path relative to the kit). */
   source: string;
+  /**
+   * Fields some schema version lacks (SCHEMA_VERSIONS in proto.ts), by full name, with the
+   * versions that lack them: optional in the declarations whatever their label, since a message
+   * decoded in such a version has no such field. Default: the kit's (SCHEMA_VERSIONS).
+   */
+  versioned?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** How a scalar of the .proto appears in the plain object (see toObjectOptions in proto.ts). */
@@ -84,10 +90,13 @@ export function declarations(protoFile: string, options: TypegenOptions): string
       if (field instanceof protobuf.MapField)
         throw new Error(`${at}: map fields are not supported by the kit's codec`);
       const label = field.repeated ? "repeated" : field.required ? "required" : "optional";
-      out += doc(`${indent}  `, `${label} ${field.type} ${field.name} = ${field.id}`, field.comment);
+      const lackedBy = (options.versioned ?? versionedFields())[at];
+      const absent = lackedBy?.length ? ` (absent in the ${lackedBy.join(", ")} schema)` : "";
+      out += doc(`${indent}  `, `${label} ${field.type} ${field.name} = ${field.id}${absent}`, field.comment);
       // Only a required field is always present: decode omits unset optional fields and, with
-      // defaults off, empty repeated ones; the codec checks every required field both ways.
-      const optional = field.required ? "" : "?";
+      // defaults off, empty repeated ones; the codec checks every required field both ways. A
+      // field of the .proto that an older schema lacks is not there in that schema's messages.
+      const optional = field.required && !absent ? "" : "?";
       out += `${indent}  ${protobuf.util.camelCase(field.name)}${optional}: ${typeOf(field, at)}${field.repeated ? "[]" : ""};\n`;
     }
     out += `${indent}}\n`;
@@ -143,4 +152,12 @@ export function kitDeclarations(): string {
     enumsFrom: "../proto", // GENERATED_FILE is in harness/wire/generated/
     source: path.relative(kitPath(), PROTO_FILE).split(path.sep).join("/"),
   });
+}
+
+/** Each field some schema version lacks, with those versions (SCHEMA_VERSIONS). */
+function versionedFields(): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [version, { lacks }] of Object.entries(SCHEMA_VERSIONS))
+    for (const full of lacks) out[full] = [...(out[full] ?? []), version];
+  return out;
 }

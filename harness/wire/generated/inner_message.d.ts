@@ -190,8 +190,8 @@ export namespace InnerMessage {
         dbName: string;
         /** required int32 slot_num = 2: int32 here, uint32 in the top-level DBInfo */
         slotNum: number;
-        /** required int32 db_instance_num = 3: since v4.0.0 */
-        dbInstanceNum: number;
+        /** required int32 db_instance_num = 3 (absent in the 3.5 schema): since v4.0.0 */
+        dbInstanceNum?: number;
       }
     }
 

@@ -1,0 +1,47 @@
+/**
+ * A node of another Pika release in a scenario of any target: a reference node in this process
+ * with one of the reference's profiles (pika-3.5 stands in for Pika 3.5.5, which the kit has no
+ * binary of), on the target's own clock and ports, so a real 4.0 build under test can be paired
+ * with it (rule PR-VER, docs/PROTOCOL.md R40). Its schema is its profile's.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { behaviourOf, PROFILES } from "../reference/behaviour";
+import { writeNodeConf } from "./pikaconf";
+import { ReferenceSutNode } from "./reference";
+import { makeRunDir } from "./run-dir";
+import type { NodeOptions, SutNode, Target } from "./target";
+
+export interface ProfileNode {
+  node: SutNode;
+  /** Stops the node and removes its directory; its port goes back with the target's. */
+  dispose(): Promise<void>;
+}
+
+/** Starts `name` as a reference node of `profile` (a key of PROFILES) on `target`'s clock and ports. */
+export async function startProfileNode(
+  target: Target,
+  name: string,
+  profile: string,
+  options: NodeOptions = {},
+): Promise<ProfileNode> {
+  if (!PROFILES[profile])
+    throw new Error(`"${profile}" is not a profile of the reference (${Object.keys(PROFILES).join(", ")})`);
+  const port = await target.allocatePort();
+  const dir = makeRunDir("profile");
+  const nodeDir = path.join(dir, `${name}-${port}`);
+  fs.mkdirSync(nodeDir, { recursive: true });
+  const conf = writeNodeConf(nodeDir, port, options, undefined);
+  const node = new ReferenceSutNode(name, port, options, conf, target.clock, behaviourOf(profile));
+  const dispose = async () => {
+    await node.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await node.start();
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { node, dispose };
+}
