@@ -88,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
     node = new ReferenceNode(conf, new RealClock(new Rng(seed)), behaviour);
     node.onCrash = (reason) => {
       log.line("E", `crash: ${reason}`);
+      node?.persist();
       process.kill(process.pid, "SIGSEGV"); // as abrupt as Pika's null dereference
     };
     await node.start();
@@ -106,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
     for (const s of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(s, () => resolve(s));
   });
   log.line("I", `${signal}: shutting down`);
+  node.persist(); // what Pika holds on disk already: a SIGKILL during the slow exit loses nothing
   if (signal === "SIGTERM" && behaviour.sigtermExitS > 0)
     await new Promise((r) => setTimeout(r, behaviour.sigtermExitS * 1000)); // a slow exit, the ports still bound
   await node.stop();

@@ -382,6 +382,30 @@ describe("binary target on bin/pika-reference-server", () => {
     assert.ok(!fs.existsSync(dir), "the run directory is removed");
   });
 
+  test("a server of the pika-4.0 profile (a 14.5 s SIGTERM exit) restarted by the target keeps what it held, as Pika's disk does", async (t) => {
+    const before = process.env.PIKA_REFERENCE_VARIANT;
+    process.env.PIKA_REFERENCE_VARIANT = "pika-4.0";
+    t.after(() => {
+      if (before === undefined) delete process.env.PIKA_REFERENCE_VARIANT;
+      else process.env.PIKA_REFERENCE_VARIANT = before;
+    });
+    const target = new BinaryTarget(7, { ...settings, version: "4.0.0" });
+    try {
+      const n = await target.startNode("master");
+      const admin = await n.admin();
+      assert.equal(await admin.call("SET", "kept", "yes"), "OK");
+      admin.close();
+      const started = Date.now();
+      await n.restart();
+      assert.ok(Date.now() - started < 10_000, "SIGKILLed after the grace, not waited out");
+      const again = await n.admin();
+      assert.equal(await again.call("GET", "kept"), "yes");
+      again.close();
+    } finally {
+      await target[Symbol.asyncDispose]();
+    }
+  });
+
   test("a binary that exits at once fails the start with its status and output, without waiting out the budget", async () => {
     const fake = path.join(scratch, "fake-pika");
     fs.writeFileSync(fake, "#!/bin/sh\necho 'FATAL: cannot open conf' >&2\nexit 3\n", { mode: 0o755 });

@@ -221,7 +221,7 @@ export class ReferenceNode {
     this.master?.shutdown();
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
-    if (this.started) this.saveData();
+    if (this.started) this.persist();
     this.started = false;
   }
 
@@ -231,7 +231,12 @@ export class ReferenceNode {
     return dir === "" ? undefined : path.join(dir, "reference-data.json");
   }
 
-  private saveData(): void {
+  /**
+   * Writes the keys and binlogs to db-path now (stop does it too). Pika's data is on disk at
+   * any moment, so a node killed after this loses nothing; bin/pika-reference-server calls it
+   * before a slow exit or a crash, where the kit's SIGKILL comes first.
+   */
+  persist(): void {
     const file = this.dataFile();
     if (!file) return;
     const data: SavedData = { keys: this.keyspace.save(), binlogs: this.binlogs.map((b) => b.save()) };
