@@ -2,8 +2,10 @@
  * Retry-storm figures: the half-open reconnect of #2291 and 8 slaves losing their master at
  * once, on the conformant reference, on its kOther variant and its pika-4.0 profile, on each real
  * Pika binary given with --pika-bin, and on the target of the environment when PIKA_TARGET names
- * a real one. Prints a table and writes <out>/storm.md and <out>/storm-timeline.svg. A real
- * build takes about 4 minutes: its half-open case lasts until the master's 180 s idle close.
+ * a real one: MetaSync attempts and time to recovery, and of the writes made before and during
+ * the fault, how many each slave lost or applied twice and when it held every one of them once.
+ * Prints a table and writes <out>/storm.md and <out>/storm-timeline.svg. A real build takes about
+ * 4 minutes: its half-open case lasts until the master's 180 s idle close.
  *
  * usage: storm [--pika-bin PATH ...] [--out DIR]
  */
@@ -66,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
       const recovered = r.recoveries.filter((x) => x.recoveredS !== undefined);
       const attempts = r.recoveries.map((x) => x.attempts);
       const times = recovered.map((x) => x.recoveredS as number);
+      const most = (f: (d: (typeof r.data)[number]) => number) => String(Math.max(...r.data.map(f)));
+      const converged = r.data.map((d) => d.convergedS);
       rows.push([
         r.case,
         col.label,
@@ -74,6 +78,10 @@ async function main(argv: string[]): Promise<number> {
         String(Math.max(...attempts)),
         times.length ? fmt(Math.max(...times)) : `> ${r.horizonS}`,
         fmt(firstAttemptSpread(r.recoveries), 2),
+        String(r.data[0]?.written ?? 0),
+        most((d) => d.lost),
+        most((d) => d.appliedTwice),
+        converged.every((c) => c !== undefined) ? fmt(Math.max(...converged)) : `> ${r.horizonS}`,
       ]);
       panels.push({ title: `${r.case} — ${col.label}`, recoveries: r.recoveries, horizonS: r.horizonS });
       console.log(`measured ${r.case} on ${col.label}`);
@@ -87,6 +95,10 @@ async function main(argv: string[]): Promise<number> {
     "MetaSync per slave (max)",
     "recovery s (max)",
     "first-attempt spread s",
+    "writes",
+    "lost (max)",
+    "applied twice (max)",
+    "all writes once after s (max)",
   ];
   const table = [head, head.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
   const dir = path.resolve(values.out ?? "reports");

@@ -2,20 +2,38 @@
  * The two reconnection cases of Pika issue #2291, staged on any target and measured on the
  * wire: the half-open replication connection, and K slaves losing their master at once. The
  * scenarios in features/pair assert budgets on the same situations; these procedures observe
- * them for longer (a stock Pika needs about 180 s) and return figures.
+ * them for longer (a stock Pika needs about 180 s) and return figures: attempts and time to
+ * recovery per slave, and what became of the writes made before and during the fault
+ * (harness/data.ts: lost, applied twice, when the slave held each of them once).
  */
+import { Mismatch } from "./check";
 import { BudgetExceeded } from "./clock";
+import { WriteLoad, writesOnceWithin } from "./data";
 import { linksUpWithin, proxyMark, type Recovery, recoveryFigures, slaveof } from "./pair";
 import { WireProxy } from "./proxy";
 import type { SutNode, Target } from "./targets/target";
 import { Trace } from "./trace/trace";
 
+/** What one slave holds of the writes, at the end of the observation. */
+export interface DataFigures {
+  slave: string;
+  written: number;
+  lost: number;
+  appliedTwice: number;
+  /** Seconds from the fault until the slave held every write once; undefined if it never did. */
+  convergedS: number | undefined;
+}
+
 export interface CaseResult {
   case: string;
   recoveries: Recovery[];
+  data: DataFigures[];
   /** Seconds of observation after the fault. */
   horizonS: number;
 }
+
+/** Writes made before the fault, and as many again right after it, while the link is down. */
+const WRITES = 100;
 
 /** Starts a master and `k` slaves, links them through a proxy, injects the fault, and observes. */
 async function stage(
@@ -34,8 +52,11 @@ async function stage(
   await using proxy = await WireProxy.start(clock, master.port, { trace });
   for (const s of slaves) await slaveof(s, trace, "127.0.0.1", String(proxy.port));
   await linksUpWithin(clock, slaves, 10);
+  const load = new WriteLoad();
+  await load.write(master, WRITES);
   const at = { at: clock.now(), mark: proxyMark(proxy) };
   fault(proxy);
+  await load.write(master, WRITES);
   const figures = () =>
     recoveryFigures(
       proxy,
@@ -47,7 +68,27 @@ async function stage(
   } catch (err) {
     if (!(err instanceof BudgetExceeded)) throw err;
   }
-  return { case: name, recoveries: figures(), horizonS };
+  const recoveries = figures();
+  const data: DataFigures[] = [];
+  for (const s of slaves) {
+    const left = Math.max(1, horizonS - (clock.now() - at.at) / 1000);
+    let convergedS: number | undefined;
+    try {
+      await writesOnceWithin(clock, s, load, left);
+      convergedS = (clock.now() - at.at) / 1000;
+    } catch (err) {
+      if (!(err instanceof Mismatch)) throw err;
+    }
+    const held = await load.held(s);
+    data.push({
+      slave: s.name,
+      written: load.written,
+      lost: held.missing.length,
+      appliedTwice: held.log.length - new Set(held.log).size,
+      convergedS,
+    });
+  }
+  return { case: name, recoveries, data, horizonS };
 }
 
 export const halfOpenCase = (target: Target, horizonS = 240) =>

@@ -33,6 +33,20 @@ step(
   },
 );
 
+step(
+  "a master of the reference's {word} profile and a slave under test sharing one replication_id, with a wire proxy in front of the master",
+  function (profile: string) {
+    return this.startPairThroughProxy(["slave"], { name: "master", profile });
+  },
+);
+
+step(
+  "a master under test and a slave of the reference's {word} profile sharing one replication_id, with a wire proxy in front of the master",
+  function (profile: string) {
+    return this.startPairThroughProxy(["slave"], { name: "slave", profile });
+  },
+);
+
 step("the proxy {proxyFault}", function (fault: Fault) {
   return this.wireProxy.add(fault);
 });
@@ -44,7 +58,7 @@ step("the slave under test has written its configuration with CONFIG REWRITE", a
 
 // --- When --------------------------------------------------------------------------------
 
-step("the slave under test is told SLAVEOF the master through the proxy", async function () {
+step("the slave( under test) is told SLAVEOF the master through the proxy", async function () {
   this.markFault();
   await this.linkThroughProxy(0);
 });
@@ -65,6 +79,15 @@ step(
   "the slave sent {bound} {int} MetaSync through the proxy since the fault",
   function (bound: Bound, n: number) {
     expectCount("MetaSync after the fault", attempts(this, this.node("slave").port).length, bound, n);
+  },
+);
+
+step(
+  "during {duration} the slave sends at most {int} MetaSync through the proxy, none less than {duration} apart",
+  async function (s: number, atMost: number, minS: number) {
+    const [origin, port] = [this.fault?.at ?? 0, this.node("slave").port];
+    await this.clock.during(s);
+    expectPaced("MetaSync from the slave", attempts(this, port), { atMost, minS, origin });
   },
 );
 

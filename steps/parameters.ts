@@ -225,3 +225,6 @@ define({
   regexp: /no (?:further )?MetaSync/,
   transformer: (s: string): "since the mark" | "now" => (s.includes("further") ? "now" : "since the mark"),
 });
+
+/** How a key gets its TTL on the master (harness/data.ts writeWithTtl): "SET EX", or SET then "EXPIRE". */
+define({ name: "ttlHow", regexp: /SET EX|EXPIRE/, transformer: (s: string) => s as "SET EX" | "EXPIRE" });

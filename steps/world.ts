@@ -7,10 +7,12 @@ import { type IWorldOptions, setWorldConstructor, World } from "@cucumber/cucumb
 import type { RuleRef } from "../harness/check";
 import { expect } from "../harness/check";
 import type { Clock } from "../harness/clock";
+import { WriteLoad } from "../harness/data";
 import { linksUpWithin, proxyMark, slaveof } from "../harness/pair";
 import { ProbeMaster, type ProbeMasterMark } from "../harness/probe/master";
 import { type ProbeConnection, ProbeSlave } from "../harness/probe/slave";
 import { WireProxy } from "../harness/proxy";
+import { startProfileNode } from "../harness/targets/profile-node";
 import type { SutNode, Target } from "../harness/targets/target";
 import { Redactor, secretsOf } from "../harness/trace/redact";
 import { Trace } from "../harness/trace/trace";
@@ -35,6 +37,8 @@ export class PikaWorld extends World {
   fault: { at: number; mark: number } | undefined;
   /** The last reply to SLAVEOF. */
   slaveofReply: string | undefined;
+  /** The writes made on the master (features/data): what the slaves must hold, each once. */
+  readonly load = new WriteLoad();
   private sharedId: string | undefined;
   private disposers: (() => unknown)[] = [];
 
@@ -130,6 +134,7 @@ export class PikaWorld extends World {
       dbInstanceNum: options.dbInstanceNum ?? 3,
       replicationId: this.replicationId,
       runId: this.clock.rng.hex(40),
+      schema: this.node("slave").schema,
     });
     this.probeMaster = pm;
     this.defer(() => pm.close());
@@ -137,7 +142,7 @@ export class PikaWorld extends World {
 
   /** A probe slave announcing `node` to the replication port of `of`; closed after the scenario. */
   startProbeSlave(of: SutNode, node: PNode, auth?: string): ProbeSlave {
-    const probe = new ProbeSlave(this.clock, this.trace, of.replPort, node, auth);
+    const probe = new ProbeSlave(this.clock, this.trace, of.replPort, node, auth, of.schema);
     this.probe = probe;
     this.defer(() => probe.close());
     return probe;
@@ -145,18 +150,25 @@ export class PikaWorld extends World {
 
   /**
    * A master and the slaves `names` under test, sharing one replication_id, and a wire proxy in
-   * front of the master. The slaves start together: a storm's eight would otherwise start one after
-   * another.
+   * front of the master; `standIn` names the one that is a reference node of a profile instead
+   * (a node of another Pika release, PR-VER). The slaves start together: a storm's eight would
+   * otherwise start one after another.
    */
-  async startPairThroughProxy(names: string[]): Promise<void> {
-    this.nodes.set("master", await this.target.startNode("master", { replicationId: this.replicationId }));
-    const started = await Promise.all(
-      names.map((n) => this.target.startNode(n, { replicationId: this.replicationId })),
-    );
+  async startPairThroughProxy(names: string[], standIn?: { name: string; profile: string }): Promise<void> {
+    const start = async (name: string) => {
+      const options = { replicationId: this.replicationId };
+      if (name !== standIn?.name) return this.target.startNode(name, options);
+      const p = await startProfileNode(this.target, name, standIn.profile, options);
+      this.defer(() => p.dispose());
+      return p.node;
+    };
+    this.nodes.set("master", await start("master"));
+    const started = await Promise.all(names.map(start));
     for (const n of started) this.nodes.set(n.name, n);
     const proxy = await WireProxy.start(this.clock, this.master.port, {
       port: await this.target.allocatePort(),
       trace: this.trace,
+      masterSchema: this.master.schema,
     });
     this.proxy = proxy;
     this.defer(() => proxy.close());

@@ -14,6 +14,12 @@ test("half-open: the reference is back with one MetaSync; the kOther variant loo
     assert.ok(recovery, "one recovery measured");
     assert.equal(recovery.attempts, 1);
     assert.ok((recovery.recoveredS ?? 99) < 12.5); // the first retry comes 2 s to 12 s after the fault
+    // The 200 writes, half of them made while the link was down: all there, none twice.
+    assert.deepEqual(
+      r.data.map(({ written, lost, appliedTwice }) => ({ written, lost, appliedTwice })),
+      [{ written: 200, lost: 0, appliedTwice: 0 }],
+    );
+    assert.ok((r.data[0]?.convergedS ?? 99) <= (recovery.recoveredS ?? 0) + 1);
   }
   {
     await using t = new ReferenceTarget(1, behaviourOf("pika-4.0"));

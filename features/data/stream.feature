@@ -1,0 +1,52 @@
+Feature: Writes reach the slave, each exactly once
+  A replication link is there for the data. What Pika users lose comes after the handshake:
+  slaves that report master_link_status:up while they are behind or empty (#2742, #2433), a
+  TrySync resent after a timeout that resumes at a wrong offset (#2655, #2659). These scenarios
+  judge only what a client sees, writes on the master's port and reads on the slave's, so they
+  hold any implementation to the same account. Each write is a sequence key and an INCR of one
+  counter: a write lost and a write applied twice both show.
+
+  Rule: DS-STREAM: A write the master acknowledged while the link is up MUST be readable on the slave within 1 s
+    Protocol: R41.
+
+    @DS-STREAM-01 @must @pair
+    Scenario: Writes on a linked master appear on the slave
+      Given a master and a slave under test linked through a wire proxy
+      When 500 writes are made on the master
+      Then within 1 s the slave under test holds each write exactly once
+      And within 1 s the slave under test holds the same keys and values as the master
+
+  Rule: DS-POS: Once the slave holds every write, its binlog position for each database MUST equal its master's, so that its acks name the master's chips
+    Protocol: R34. The slave acks with its own position after appending (docs/PROTOCOL.md §5.3,
+    §5.4), so a master computing other end offsets, or a slave appending an item twice, breaks
+    the stream; INFO replication shows both positions (`db0:binlog_offset=0 700`).
+
+    @DS-POS-01 @must @pair
+    Scenario: The positions agree after a stream of writes
+      Given a master and a slave under test linked through a wire proxy
+      When 500 writes are made on the master
+      Then within 1 s the slave under test holds each write exactly once
+      And within 1 s INFO on the slave shows the master's binlog_offset for db0
+
+  Rule: DS-DOWN: Writes the master acknowledged while the link was down MUST all be on the slave within 1 s of the link being up again, none applied twice
+    Protocol: R42, R27, R14.
+
+    @DS-DOWN-01 @must @pair
+    Scenario: Writes while the replication connection is cut
+      Given a master and a slave under test linked through a wire proxy
+      And 100 writes are made on the master
+      When the proxy cuts the replication connection with RST
+      And 100 writes are made on the master
+      Then within 20 s INFO on the slave shows master_link_status:up
+      And within 1 s the slave under test holds each write exactly once
+      And within 1 s the slave under test holds the same keys and values as the master
+
+    @DS-DOWN-02 @must @pair
+    Scenario: Writes while the replication connection is half-open (#2291)
+      Given a master and a slave under test linked through a wire proxy
+      And 100 writes are made on the master
+      When the proxy makes the replication connection half-open
+      And 100 writes are made on the master
+      Then within 20 s INFO on the slave shows master_link_status:up
+      And within 1 s the slave under test holds each write exactly once
+      And within 1 s the slave under test holds the same keys and values as the master

@@ -1,0 +1,279 @@
+/**
+ * The data plane as a client sees it (docs/PROTOCOL.md R41, R42): a write load each of whose
+ * writes can be found on a slave, and the checks that find a write lost or applied twice. Only
+ * the Redis protocol is used, so the checks judge any implementation, whatever its binlog.
+ *
+ * Write i (from 1) is three commands on the master: SET <prefix>:seq:<i> <i>, INCR
+ * <prefix>:count, RPUSH <prefix>:log <i>. On a slave, a missing or wrong sequence key is a lost
+ * write, and the log must read 1..N: an entry missing is a write lost, an entry twice a write
+ * applied twice, entries out of order a stream replayed out of order. The log is what catches a
+ * double application: Pika's binlog records INCR as the absolute PKSETEXAT of its result, so
+ * replaying it changes nothing, while RPUSH is recorded as it came. A write counts once the
+ * master has acknowledged all three commands.
+ */
+import { expectWithin } from "./check";
+import type { Clock } from "./clock";
+import { replyText } from "./targets/admin";
+import type { SutNode } from "./targets/target";
+
+/** How many keys one MGET or SCAN step asks for. */
+const BATCH = 500;
+
+export class WriteLoad {
+  private acknowledged = 0;
+
+  constructor(readonly prefix = "w") {}
+
+  /** Writes acknowledged by the master so far. */
+  get written(): number {
+    return this.acknowledged;
+  }
+
+  seqKey(i: number): string {
+    return `${this.prefix}:seq:${i}`;
+  }
+
+  get counterKey(): string {
+    return `${this.prefix}:count`;
+  }
+
+  get logKey(): string {
+    return `${this.prefix}:log`;
+  }
+
+  /** Makes `count` more writes on `node`; a refused command stops the load, saying which write. */
+  async write(node: SutNode, count: number): Promise<void> {
+    const admin = await node.admin();
+    try {
+      for (let k = 0; k < count; k++) {
+        const i = this.acknowledged + 1;
+        const set = await admin.call("SET", this.seqKey(i), String(i));
+        const incr = await admin.call("INCR", this.counterKey);
+        const push = await admin.call("RPUSH", this.logKey, String(i));
+        if (set !== "OK" || typeof incr !== "number" || typeof push !== "number")
+          throw new Error(
+            `${node.name} did not take write ${i}: SET answered ${replyText(set)}, INCR ${replyText(incr)}, RPUSH ${replyText(push)}`,
+          );
+        this.acknowledged = i;
+      }
+    } finally {
+      admin.close();
+    }
+  }
+
+  /** What `node` holds of this load. */
+  async held(node: SutNode): Promise<Held> {
+    const admin = await node.admin();
+    try {
+      const missing: number[] = [];
+      for (let from = 1; from <= this.acknowledged; from += BATCH) {
+        const ids = Array.from({ length: Math.min(BATCH, this.acknowledged - from + 1) }, (_, k) => from + k);
+        const values = (await admin.call("MGET", ...ids.map((i) => this.seqKey(i)))) as unknown[];
+        ids.forEach((i, k) => {
+          if (values[k] !== String(i)) missing.push(i);
+        });
+      }
+      const count = await admin.call("GET", this.counterKey);
+      const log = (await admin.call("LRANGE", this.logKey, "0", "-1")) as string[];
+      return { missing, counter: count === null ? 0 : Number(count), log: log.map(Number) };
+    } finally {
+      admin.close();
+    }
+  }
+}
+
+export interface Held {
+  /** Sequence numbers whose key is absent or holds another value. */
+  missing: number[];
+  /** The counter's value (0 when absent). */
+  counter: number;
+  /** The log's entries, in order. */
+  log: number[];
+}
+
+/** The log holds 1..written, each once, in order. */
+const logWhole = (h: Held, written: number) => h.log.length === written && h.log.every((v, i) => v === i + 1);
+
+/** "3-5, 9" for [3, 4, 5, 9]: sequence numbers as ranges, at most `max` of them. */
+export function ranges(ids: readonly number[], max = 8): string {
+  const out: string[] = [];
+  for (let k = 0; k < ids.length; ) {
+    let end = k;
+    while (end + 1 < ids.length && ids[end + 1] === (ids[end] ?? 0) + 1) end++;
+    out.push(end === k ? `${ids[k]}` : `${ids[k]}-${ids[end]}`);
+    k = end + 1;
+  }
+  return out.length > max ? `${out.slice(0, max).join(", ")}, ... (${out.length} ranges)` : out.join(", ");
+}
+
+/** What a node's copy of a load says about loss and double application, in one line. */
+export function describeHeld(h: Held, written: number): string {
+  const lost = h.missing.length ? `${h.missing.length} lost (${ranges(h.missing)})` : "none lost";
+  const seen = new Set<number>();
+  const twice = [...new Set(h.log.filter((v) => seen.has(v) || !seen.add(v)))].sort((a, b) => a - b);
+  const unlogged = Array.from({ length: written }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  const log = [
+    twice.length ? `${twice.length} applied twice (${ranges(twice)})` : "none applied twice",
+    ...(unlogged.length ? [`${unlogged.length} missing (${ranges(unlogged)})`] : []),
+    ...(!twice.length && !unlogged.length && !logWhole(h, written) ? ["out of order"] : []),
+  ];
+  return `${written} writes: ${lost}; counter ${h.counter}; log of ${h.log.length}: ${log.join(", ")}`;
+}
+
+/** Whether a node holds each write of a load exactly once. */
+export const heldOnce = (h: Held, written: number) =>
+  h.missing.length === 0 && h.counter === written && logWhole(h, written);
+
+/** Within `seconds`, `slave` holds each write of `load` exactly once (R41, R42). */
+export async function writesOnceWithin(
+  clock: Clock,
+  slave: SutNode,
+  load: WriteLoad,
+  seconds: number,
+): Promise<void> {
+  let last: Held | undefined;
+  await expectWithin(
+    clock,
+    seconds,
+    async () => {
+      last = await load.held(slave);
+      return heldOnce(last, load.written);
+    },
+    `within ${seconds} s ${slave.name} holds each of the ${load.written} writes exactly once`,
+    () => (last ? describeHeld(last, load.written) : `nothing read from ${slave.name}`),
+  );
+}
+
+/** Every key of a node's current database with its value (strings; other types as their TYPE). */
+export async function dataset(node: SutNode): Promise<Map<string, string>> {
+  const admin = await node.admin();
+  try {
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, found] = (await admin.call("SCAN", cursor, "COUNT", String(BATCH))) as [string, string[]];
+      keys.push(...found);
+      cursor = next;
+    } while (cursor !== "0");
+    const out = new Map<string, string>();
+    for (let k = 0; k < keys.length; k += BATCH) {
+      const chunk = [...new Set(keys.slice(k, k + BATCH))];
+      const values = (await admin.call("MGET", ...chunk)) as unknown[];
+      for (const [j, key] of chunk.entries()) {
+        const v = values[j];
+        out.set(key, typeof v === "string" ? v : `(${replyText(await admin.call("TYPE", key))})`);
+      }
+    }
+    return out;
+  } finally {
+    admin.close();
+  }
+}
+
+/** How two datasets differ, in one line ("" when equal). */
+export function datasetDifference(master: Map<string, string>, slave: Map<string, string>): string {
+  const missing = [...master.keys()].filter((k) => !slave.has(k));
+  const extra = [...slave.keys()].filter((k) => !master.has(k));
+  const differ = [...master].filter(([k, v]) => slave.has(k) && slave.get(k) !== v).map(([k]) => k);
+  const list = (what: string, ks: string[]) =>
+    ks.length ? [`${ks.length} ${what} (${ks.slice(0, 5).join(", ")}${ks.length > 5 ? ", ..." : ""})`] : [];
+  return [
+    ...list("keys missing on the slave", missing),
+    ...list("keys only on the slave", extra),
+    ...list("keys with other values", differ),
+  ].join("; ");
+}
+
+/** Within `seconds`, `slave` holds the same keys and values as `master`. */
+export async function sameDataWithin(
+  clock: Clock,
+  master: SutNode,
+  slave: SutNode,
+  seconds: number,
+): Promise<void> {
+  let last = "";
+  let size = 0;
+  await expectWithin(
+    clock,
+    seconds,
+    async () => {
+      const m = await dataset(master);
+      size = m.size;
+      last = datasetDifference(m, await dataset(slave));
+      return last === "";
+    },
+    `within ${seconds} s ${slave.name} holds the same keys and values as ${master.name}`,
+    () => `${size} keys on ${master.name}: ${last}`,
+  );
+}
+
+/** What a key written by `writeWithTtl` holds: a value naming it. */
+const ttlValue = (key: string) => `value of ${key}`;
+
+/** Writes `key` on `node` with a TTL of `seconds`: SET EX, or SET then EXPIRE. */
+export async function writeWithTtl(node: SutNode, key: string, seconds: number, how: "SET EX" | "EXPIRE") {
+  const admin = await node.admin();
+  try {
+    const replies =
+      how === "SET EX"
+        ? [await admin.call("SET", key, ttlValue(key), "EX", String(seconds))]
+        : [await admin.call("SET", key, ttlValue(key)), await admin.call("EXPIRE", key, String(seconds))];
+    if (replies[0] !== "OK" || (replies.length > 1 && replies[1] !== 1))
+      throw new Error(`${node.name} did not take ${how} of ${key}: ${replies.map(replyText).join(", ")}`);
+  } finally {
+    admin.close();
+  }
+}
+
+/** Within `seconds`, `slave` holds `key` as written, with a TTL of 1 s to `maxTtl` s left. */
+export async function ttlKeyWithin(
+  clock: Clock,
+  slave: SutNode,
+  key: string,
+  maxTtl: number,
+  seconds: number,
+): Promise<void> {
+  let last = "";
+  await expectWithin(
+    clock,
+    seconds,
+    async () => {
+      const admin = await slave.admin();
+      try {
+        const [value, ttl] = [await admin.call("GET", key), await admin.call("TTL", key)];
+        last = `GET ${replyText(value)}, TTL ${replyText(ttl)}`;
+        return value === ttlValue(key) && typeof ttl === "number" && ttl >= 1 && ttl <= maxTtl;
+      } finally {
+        admin.close();
+      }
+    },
+    `within ${seconds} s ${slave.name} holds ${key} ("${ttlValue(key)}") with a TTL of 1 s to ${maxTtl} s`,
+    () => last,
+  );
+}
+
+/**
+ * Within `seconds`, INFO on `slave` shows the same binlog position for `db` as INFO on `master`:
+ * the slave appended exactly the master's items, so its acks name the master's chips (R34).
+ */
+export async function sameBinlogOffsetWithin(
+  clock: Clock,
+  master: SutNode,
+  slave: SutNode,
+  db: string,
+  seconds: number,
+): Promise<void> {
+  let last = "";
+  await expectWithin(
+    clock,
+    seconds,
+    async () => {
+      const [m, s] = [await master.info("replication"), await slave.info("replication")];
+      const [mo, so] = [m.binlogOffsets.get(db), s.binlogOffsets.get(db)];
+      last = `${master.name} ${db}:binlog_offset=${mo ?? "(absent)"}, ${slave.name} ${so ?? "(absent)"}`;
+      return mo !== undefined && mo === so;
+    },
+    `within ${seconds} s INFO on ${slave.name} shows ${master.name}'s binlog_offset for ${db}`,
+    () => last,
+  );
+}

@@ -1,0 +1,45 @@
+/** Steps of the data plane: a write load on the master, and what the slave holds of it (harness/data.ts). */
+import {
+  sameBinlogOffsetWithin,
+  sameDataWithin,
+  ttlKeyWithin,
+  writesOnceWithin,
+  writeWithTtl,
+} from "../harness/data";
+import { step } from "./support";
+
+step("{int} writes are made on the master", function (n: number) {
+  return this.load.write(this.master, n);
+});
+
+step("within {duration} the slave under test holds each write exactly once", function (s: number) {
+  return writesOnceWithin(this.clock, this.node("slave"), this.load, s);
+});
+
+step(
+  "within {duration} the slave under test holds the same keys and values as the master",
+  function (s: number) {
+    return sameDataWithin(this.clock, this.master, this.node("slave"), s);
+  },
+);
+
+step(
+  "the master writes {word} with a TTL of {int} s by {ttlHow}",
+  function (key: string, s: number, how: "SET EX" | "EXPIRE") {
+    return writeWithTtl(this.master, key, s, how);
+  },
+);
+
+step(
+  "within {duration} the slave under test holds {word} with a TTL of at most {int} s",
+  function (s: number, key: string, ttl: number) {
+    return ttlKeyWithin(this.clock, this.node("slave"), key, ttl, s);
+  },
+);
+
+step(
+  "within {duration} INFO on the slave shows the master's binlog_offset for {word}",
+  function (s: number, db: string) {
+    return sameBinlogOffsetWithin(this.clock, this.master, this.node("slave"), db, s);
+  },
+);

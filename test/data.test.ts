@@ -1,0 +1,93 @@
+/**
+ * The data-plane checks (harness/data.ts): a write load, and what finds a write lost or applied
+ * twice, on a reference node over the Redis protocol.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Mismatch } from "../harness/check";
+import {
+  dataset,
+  datasetDifference,
+  describeHeld,
+  heldOnce,
+  ranges,
+  sameDataWithin,
+  WriteLoad,
+  writesOnceWithin,
+} from "../harness/data";
+import { ReferenceTarget } from "../harness/targets/reference";
+
+test("sequence numbers print as ranges, shortened past a limit", () => {
+  assert.equal(ranges([3, 4, 5, 9]), "3-5, 9");
+  assert.equal(ranges([]), "");
+  assert.equal(ranges([1, 3, 5, 7], 2), "1, 3, ... (4 ranges)");
+});
+
+test("what a slave holds is told as lost writes and writes applied twice", () => {
+  const seq = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+  const whole = { missing: [], counter: 5, log: seq(5) };
+  assert.equal(describeHeld(whole, 5), "5 writes: none lost; counter 5; log of 5: none applied twice");
+  assert.ok(heldOnce(whole, 5));
+  const bad = { missing: [4, 5], counter: 3, log: [1, 2, 2, 3, 3] };
+  assert.equal(
+    describeHeld(bad, 5),
+    "5 writes: 2 lost (4-5); counter 3; log of 5: 2 applied twice (2-3), 2 missing (4-5)",
+  );
+  assert.ok(!heldOnce(bad, 5));
+  const shuffled = { missing: [], counter: 3, log: [1, 3, 2] };
+  assert.match(describeHeld(shuffled, 3), /none applied twice, out of order$/);
+  assert.ok(!heldOnce(shuffled, 3));
+});
+
+test("two datasets differ by keys missing, keys extra and values", () => {
+  const m = new Map([
+    ["a", "1"],
+    ["b", "2"],
+    ["c", "3"],
+  ]);
+  assert.equal(datasetDifference(m, new Map(m)), "");
+  const s = new Map([
+    ["a", "1"],
+    ["b", "9"],
+    ["z", "0"],
+  ]);
+  assert.equal(
+    datasetDifference(m, s),
+    "1 keys missing on the slave (c); 1 keys only on the slave (z); 1 keys with other values (b)",
+  );
+});
+
+test("on a node: the load is found whole, and a lost write or a second INCR is caught", async () => {
+  await using t = new ReferenceTarget(1);
+  const node = await t.startNode("master");
+  const other = await t.startNode("slave");
+  const load = new WriteLoad();
+  await load.write(node, 1200); // more than one MGET batch
+  assert.equal(load.written, 1200);
+  await writesOnceWithin(t.clock, node, load, 1);
+  await sameDataWithin(t.clock, node, node, 1);
+  assert.equal((await dataset(node)).size, 1202);
+
+  const admin = await node.admin();
+  await admin.call("DEL", load.seqKey(700));
+  await admin.call("RPUSH", load.logKey, "1200"); // write 1200 applied a second time
+  admin.close();
+  await assert.rejects(writesOnceWithin(t.clock, node, load, 1), (err: Error) => {
+    assert.ok(err instanceof Mismatch);
+    assert.match(err.message, /1 lost \(700\); counter 1200; log of 1201: 1 applied twice \(1200\)/);
+    return true;
+  });
+  // A node that has none of it: every key missing (the log a list, its value shown as its type).
+  await assert.rejects(sameDataWithin(t.clock, node, other, 1), /1201 keys missing on the slave/);
+});
+
+test("a write the node refuses stops the load, saying which write and why", async () => {
+  await using t = new ReferenceTarget(1);
+  const node = await t.startNode("master");
+  const admin = await node.admin();
+  await admin.call("SET", "w:count", "not a number");
+  admin.close();
+  const load = new WriteLoad();
+  await assert.rejects(load.write(node, 5), /master did not take write 1: SET answered OK, INCR ERR/);
+  assert.equal(load.written, 0);
+});
