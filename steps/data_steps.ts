@@ -12,12 +12,12 @@ step("{int} writes are made on the master", function (n: number) {
   return this.load.write(this.master, n);
 });
 
-step("within {duration} the slave under test holds each write exactly once", function (s: number) {
+step("within {duration} the slave( under test) holds each write exactly once", function (s: number) {
   return writesOnceWithin(this.clock, this.node("slave"), this.load, s);
 });
 
 step(
-  "within {duration} the slave under test holds the same keys and values as the master",
+  "within {duration} the slave( under test) holds the same keys and values as the master",
   function (s: number) {
     return sameDataWithin(this.clock, this.master, this.node("slave"), s);
   },

@@ -12,10 +12,23 @@ const attempts = (w: PikaWorld, port: number) => metaSyncsFrom(w.wireProxy, port
 
 // --- Given -------------------------------------------------------------------------------
 
-step("a master and a slave under test linked through a wire proxy", async function () {
-  await this.startPairThroughProxy(["slave"]);
-  await this.linkThroughProxy();
-  await slavesWithin(this.clock, this.master, 5, [`127.0.0.1:${this.node("slave").port}`]);
+/** A master and a slave through the proxy, linked; `standIn` is a reference node (DS-MIX). */
+async function linkedPair(world: PikaWorld, standIn?: { name: string }): Promise<void> {
+  await world.startPairThroughProxy(["slave"], standIn);
+  await world.linkThroughProxy();
+  await slavesWithin(world.clock, world.master, 5, [`127.0.0.1:${world.node("slave").port}`]);
+}
+
+step("a master and a slave under test linked through a wire proxy", function () {
+  return linkedPair(this);
+});
+
+step("a master of the reference and a slave under test linked through a wire proxy", function () {
+  return linkedPair(this, { name: "master" });
+});
+
+step("a master under test and a slave of the reference linked through a wire proxy", function () {
+  return linkedPair(this, { name: "slave" });
 });
 
 step(

@@ -150,11 +150,12 @@ export class PikaWorld extends World {
 
   /**
    * A master and the slaves `names` under test, sharing one replication_id, and a wire proxy in
-   * front of the master; `standIn` names the one that is a reference node of a profile instead
-   * (a node of another Pika release, PR-VER). The slaves start together: a storm's eight would
+   * front of the master; `standIn` names the one that is a reference node instead: of a profile
+   * (a node of another Pika release, PR-VER), or the conformant reference when it has none
+   * (DS-MIX). The slaves start together: a storm's eight would
    * otherwise start one after another.
    */
-  async startPairThroughProxy(names: string[], standIn?: { name: string; profile: string }): Promise<void> {
+  async startPairThroughProxy(names: string[], standIn?: { name: string; profile?: string }): Promise<void> {
     const start = async (name: string) => {
       const options = { replicationId: this.replicationId };
       if (name !== standIn?.name) return this.target.startNode(name, options);

@@ -2,7 +2,7 @@ Feature: Writes survive a node restart, each exactly once
   Operators restart Pika nodes for upgrades and configuration changes; a restarted slave must
   resume from what it holds, and a restarted master must still serve the slave from its binlog.
   A write lost or applied twice here is silent until a client reads it. Each write is a
-  sequence key and an INCR of one counter, as in features/data/stream.feature.
+  sequence key, an INCR of one counter and an RPUSH to one list, as in features/data/stream.feature.
 
   Rule: DS-RESTART: Writes the master acknowledged before and while a node restarts MUST all be on the slave within 1 s of the link being up again, none applied twice
     Protocol: R42, R27.

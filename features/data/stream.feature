@@ -3,8 +3,9 @@ Feature: Writes reach the slave, each exactly once
   slaves that report master_link_status:up while they are behind or empty (#2742, #2433), a
   TrySync resent after a timeout that resumes at a wrong offset (#2655, #2659). These scenarios
   judge only what a client sees, writes on the master's port and reads on the slave's, so they
-  hold any implementation to the same account. Each write is a sequence key and an INCR of one
-  counter: a write lost and a write applied twice both show.
+  hold any implementation to the same account. Each write is a sequence key, an INCR of one
+  counter and an RPUSH of its number to one list: a write lost and a write applied twice both
+  show (Pika logs INCR as the value it reached, so the list is what shows a write applied twice).
 
   Rule: DS-STREAM: A write the master acknowledged while the link is up MUST be readable on the slave within 1 s
     Protocol: R41.

@@ -1,8 +1,9 @@
 /**
- * A node of another Pika release in a scenario of any target: a reference node in this process
- * with one of the reference's profiles (pika-3.5 stands in for Pika 3.5.5, which the kit has no
- * binary of), on the target's own clock and ports, so a real 4.0 build under test can be paired
- * with it (rule PR-VER, docs/PROTOCOL.md R40). Its schema is its profile's.
+ * A reference node in this process within a scenario of any target, on the target's own clock
+ * and ports: the conformant reference, paired with the node under test to show that the two
+ * implementations stream the same binlog (rule DS-MIX), or one of the reference's profiles,
+ * standing in for another Pika release (pika-3.5 for Pika 3.5.5, which the kit has no binary
+ * of: rule PR-VER, docs/PROTOCOL.md R40). Its schema is its profile's.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,14 +19,17 @@ export interface ProfileNode {
   dispose(): Promise<void>;
 }
 
-/** Starts `name` as a reference node of `profile` (a key of PROFILES) on `target`'s clock and ports. */
+/**
+ * Starts `name` as a reference node on `target`'s clock and ports: of `profile` (a key of
+ * PROFILES), or the conformant reference when it is undefined.
+ */
 export async function startProfileNode(
   target: Target,
   name: string,
-  profile: string,
+  profile: string | undefined,
   options: NodeOptions = {},
 ): Promise<ProfileNode> {
-  if (!PROFILES[profile])
+  if (profile !== undefined && !PROFILES[profile])
     throw new Error(`"${profile}" is not a profile of the reference (${Object.keys(PROFILES).join(", ")})`);
   const port = await target.allocatePort();
   const dir = makeRunDir("profile");
