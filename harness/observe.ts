@@ -6,9 +6,10 @@
 import { expect, expectWithin } from "./check";
 import type { Clock } from "./clock";
 import type { ProbeConnection, ProbeSlave } from "./probe/slave";
+import { decodeCommand, decodeItem } from "./reference/binlog";
 import type { Info } from "./targets/info";
 import type { SutNode } from "./targets/target";
-import { type InnerRequest, summarize } from "./wire";
+import { type InnerRequest, MsgType, summarize } from "./wire";
 
 const slaveList = (info: Info) =>
   info.slaves
@@ -49,6 +50,34 @@ export async function noBinlogDuring(clock: Clock, c: ProbeConnection, seconds: 
     `no ping and no binlog on connection ${c.label} during ${seconds} s`,
     () => `${c.binlogCount - before} BinlogSync message(s): ${c.describe()}`,
   );
+}
+
+/**
+ * During `seconds`, the connection receives no binlog item (pings are not items): none of the
+ * master's writes reaches it. What did arrive is named by its commands.
+ */
+export async function noWritesDuring(clock: Clock, c: ProbeConnection, seconds: number): Promise<void> {
+  await clock.during(seconds);
+  const items = c
+    .responses(MsgType.kBinlogSync)
+    .flatMap((m) =>
+      (m.binlogSync ?? []).filter((chip) => chip.binlog.length > 0).map((chip) => itemText(chip.binlog)),
+    );
+  expect(
+    items.length === 0,
+    `none of the master's writes on connection ${c.label} during ${seconds} s`,
+    () =>
+      `${items.length} binlog item(s) received: ${items.slice(0, 5).join("; ")}${items.length > 5 ? "; ..." : ""}`,
+  );
+}
+
+/** A binlog item as its command line, or why it cannot be read as one. */
+function itemText(bytes: Buffer): string {
+  try {
+    return decodeCommand(decodeItem(bytes).content).join(" ");
+  } catch (err) {
+    return `${bytes.length} bytes (${(err as Error).message})`;
+  }
 }
 
 /** The longest gap, in seconds, in a window from `start` to `end` with events at `times` (ms). */

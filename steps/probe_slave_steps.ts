@@ -1,6 +1,7 @@
 /** Steps of the probe slave: what it sends on which connection, and what it must receive. */
 import {
   noBinlogDuring,
+  noWritesDuring,
   pingsDuring,
   pingsStopWithin,
   slavesWithin,
@@ -164,6 +165,13 @@ step(
   "the TrySync reply on connection {conn} is {trySyncOutcome} within {duration}",
   async function (label: string, [code, session]: [TrySyncReply, boolean], s: number) {
     replies.trySyncIs(await (await conn(this, label)).reply(MsgType.kTrySync, s), code, session);
+  },
+);
+
+step(
+  "connection {conn} receives none of the master's writes during {duration}",
+  async function (label: string, s: number) {
+    await noWritesDuring(this.clock, await conn(this, label), s);
   },
 );
 

@@ -150,22 +150,27 @@ export class PikaWorld extends World {
 
   /**
    * A master and the slaves `names` under test, sharing one replication_id, and a wire proxy in
-   * front of the master; `standIn` names the one that is a reference node instead: of a profile
-   * (a node of another Pika release, PR-VER), or the conformant reference when it has none
-   * (DS-MIX). The slaves start together: a storm's eight would
-   * otherwise start one after another.
+   * front of the master; `standIn` names the one that is a reference node instead, started after
+   * the nodes under test: of a profile (a node of another Pika release, PR-VER), or else the
+   * conformant reference speaking the wire schema of the build under test (DS-MIX). The slaves
+   * start together: a storm's eight would otherwise start one after another.
    */
   async startPairThroughProxy(names: string[], standIn?: { name: string; profile?: string }): Promise<void> {
-    const start = async (name: string) => {
-      const options = { replicationId: this.replicationId };
-      if (name !== standIn?.name) return this.target.startNode(name, options);
-      const p = await startProfileNode(this.target, name, standIn.profile, options);
+    const options = { replicationId: this.replicationId };
+    const all = ["master", ...names];
+    if (all.slice(1).includes("master")) throw new Error("the slaves of a pair cannot be named master");
+    const underTest = all.filter((n) => n !== standIn?.name);
+    if (underTest[0] === "master") this.nodes.set("master", await this.target.startNode("master", options));
+    const slaves = await Promise.all(
+      underTest.filter((n) => n !== "master").map((n) => this.target.startNode(n, options)),
+    );
+    for (const n of slaves) this.nodes.set(n.name, n);
+    if (standIn) {
+      const schema = standIn.profile ? undefined : this.node(underTest[0] ?? "master").schema;
+      const p = await startProfileNode(this.target, standIn.name, standIn.profile, options, schema);
       this.defer(() => p.dispose());
-      return p.node;
-    };
-    this.nodes.set("master", await start("master"));
-    const started = await Promise.all(names.map(start));
-    for (const n of started) this.nodes.set(n.name, n);
+      this.nodes.set(standIn.name, p.node);
+    }
     const proxy = await WireProxy.start(this.clock, this.master.port, {
       port: await this.target.allocatePort(),
       trace: this.trace,

@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { expectWithin, Mismatch } from "../harness/check";
 import { Rng, VirtualClock } from "../harness/clock";
-import { longestGap } from "../harness/observe";
+import { longestGap, noWritesDuring } from "../harness/observe";
+import type { ProbeConnection } from "../harness/probe/slave";
+import { encodeCommand, encodeItem } from "../harness/reference/binlog";
+import { MsgType } from "../harness/wire";
 
 test("longestGap measures the window's edges too, and ignores events outside it", () => {
   assert.equal(longestGap(0, [2000, 4000], 6000), 2);
@@ -50,5 +53,27 @@ test("expectWithin returns the condition's value, or turns the budget into a Mis
     ),
     TypeError,
     "an error that is not the budget passes through",
+  );
+});
+
+test("noWritesDuring counts binlog items, not pings, and names the commands that came", async () => {
+  const clock = new VirtualClock(new Rng(1));
+  const header = { execTime: 0, termId: 0, logicId: 1, filenum: 0, offset: 0 };
+  const chips: { binlog: Buffer }[] = [{ binlog: Buffer.alloc(0) }];
+  const conn = {
+    label: "A",
+    responses: (type: MsgType) => (type === MsgType.kBinlogSync ? [{ type, binlogSync: chips }] : []),
+  } as unknown as ProbeConnection;
+  await noWritesDuring(clock, conn, 1);
+  chips.push(
+    { binlog: encodeItem(header, encodeCommand(["SET", "k", "v"])) },
+    { binlog: Buffer.from("junk") },
+  );
+  await assert.rejects(
+    noWritesDuring(clock, conn, 1),
+    (e: Error) =>
+      e instanceof Mismatch &&
+      e.actual ===
+        "2 binlog item(s) received: SET k v; 4 bytes (binlog item of 4 bytes, shorter than its 34-byte header)",
   );
 });

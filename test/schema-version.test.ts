@@ -10,7 +10,7 @@ import { Rng, VirtualClock } from "../harness/clock";
 import { ports, REPL_SHIFT } from "../harness/net";
 import { ProbeMaster } from "../harness/probe/master";
 import { ProbeSlave } from "../harness/probe/slave";
-import { type Behaviour, behaviourOf } from "../harness/reference/behaviour";
+import { type Behaviour, behaviourOf, CONFORMANT } from "../harness/reference/behaviour";
 import { SlaveSide } from "../harness/reference/slave";
 import { ReferenceTarget } from "../harness/targets/reference";
 import { Trace } from "../harness/trace/trace";
@@ -285,6 +285,13 @@ describe("the reference's pika-3.5 profile speaks the 3.5 schema", () => {
     const { slave, pm } = await slaveOf(t, behaviourOf("pika-4.0"), "3.5");
     assert.equal(slave.state, "Error");
     await pm.noneDuring(MsgType.kMetaSync, 30, "now");
+  });
+
+  test("the conformant slave speaking 3.5 (DS-MIX's stand-in for a 3.5 build) links to a 3.5 master: names are all a 3.5 reply gives", async (t) => {
+    const { slave } = await slaveOf(t, { ...CONFORMANT, schema: "3.5" }, "3.5");
+    assert.ok(slave.linkUp);
+    const other = await slaveOf(t, { ...CONFORMANT, schema: "3.5" }, "3.5", ["db1"]);
+    assert.equal(other.slave.state, "Error", "other names are still refused");
   });
 
   test("a pika-3.5 slave of a 4.0 master passes MetaSync (db_instance_num is unknown to it)", async (t) => {

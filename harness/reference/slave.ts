@@ -275,7 +275,9 @@ export class SlaveSide {
       return;
     }
     const ms = m.metaSync;
-    const key = (db: string, n?: number) => (b.dbNamesOnly ? db : `${db}/${n}`); // names only: v3.5.3-3.5.5
+    // Names only: v3.5.3-3.5.5 do so, and a reply in the 3.5 schema carries no db_instance_num.
+    const namesOnly = b.dbNamesOnly || b.schema === "3.5";
+    const key = (db: string, n?: number) => (namesOnly ? db : `${db}/${n}`);
     const own = new Set(this.settings.databases.map((db) => key(db, this.settings.dbInstanceNum)));
     const theirs = new Set((ms?.dbsInfo ?? []).map((d) => key(d.dbName, d.dbInstanceNum)));
     const sameDbs = own.size === theirs.size && [...own].every((x) => theirs.has(x));

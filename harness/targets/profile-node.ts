@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { behaviourOf, PROFILES } from "../reference/behaviour";
+import type { SchemaVersion } from "../wire/proto";
 import { writeNodeConf } from "./pikaconf";
 import { ReferenceSutNode } from "./reference";
 import { makeRunDir } from "./run-dir";
@@ -21,13 +22,15 @@ export interface ProfileNode {
 
 /**
  * Starts `name` as a reference node on `target`'s clock and ports: of `profile` (a key of
- * PROFILES), or the conformant reference when it is undefined.
+ * PROFILES), or the conformant reference when it is undefined; speaking `schema` when given
+ * instead of the profile's (the conformant reference paired with a 3.5 build speaks 3.5).
  */
 export async function startProfileNode(
   target: Target,
   name: string,
   profile: string | undefined,
   options: NodeOptions = {},
+  schema?: SchemaVersion,
 ): Promise<ProfileNode> {
   if (profile !== undefined && !PROFILES[profile])
     throw new Error(`"${profile}" is not a profile of the reference (${Object.keys(PROFILES).join(", ")})`);
@@ -36,7 +39,10 @@ export async function startProfileNode(
   const nodeDir = path.join(dir, `${name}-${port}`);
   fs.mkdirSync(nodeDir, { recursive: true });
   const conf = writeNodeConf(nodeDir, port, options, undefined);
-  const node = new ReferenceSutNode(name, port, options, conf, target.clock, behaviourOf(profile));
+  const node = new ReferenceSutNode(name, port, options, conf, target.clock, {
+    ...behaviourOf(profile),
+    ...(schema && { schema }),
+  });
   const dispose = async () => {
     await node.kill();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { ports } from "../net";
 import { type Behaviour, CONFORMANT } from "../reference/behaviour";
 import { PikaConf } from "../reference/conf";
 import { ReferenceNode } from "../reference/node";
-import { type SchemaVersion, schemaForVersion } from "../wire/proto";
+import type { SchemaVersion } from "../wire/proto";
 import { Admin } from "./admin";
 import { LoopbackNode } from "./loopback";
 import { writeNodeConf } from "./pikaconf";
@@ -31,9 +31,9 @@ export class ReferenceSutNode extends LoopbackNode implements SutNode {
     super();
   }
 
-  /** The reference profile's: the schema of the Pika version it reports. */
+  /** Its behaviour's (for a profile, the schema of the Pika version it reports). */
   get schema(): SchemaVersion {
-    return schemaForVersion(this.behaviour.pikaVersion);
+    return this.behaviour.schema;
   }
 
   /** The running reference node (for diagnostics of the reference target only). */

@@ -1,0 +1,28 @@
+Feature: With requirepass set, the data goes only to a slave that gave the password
+  requirepass guards a master's data; the replication port must not be a way around it. Pika
+  checks the password in MetaSync only and serves TrySync and BinlogSync on any connection, so
+  anyone who reaches P+2000 can read every write without the password (Pika #3270, reported
+  against 3.5.7 in 2026; SY-REG shows the kOk and the session, this feature the data that
+  follows them).
+
+  Rule: DS-AUTH: A master with requirepass set MUST send none of its writes to a connection that has not passed MetaSync authentication
+    Protocol: R11, R36.
+
+    @DS-AUTH-01 @must @master
+    Scenario: The writes of a master with requirepass, asked for by TrySync without the password
+      Given a master under test with requirepass "s3cret"
+      And 20 writes are made on the master
+      And a probe slave announcing 127.0.0.1:40000
+      When the probe slave sends TrySync for db0 on connection A
+      And the probe slave starts the binlog session with session 0 for db0 on connection A
+      Then connection A receives none of the master's writes during 5 s
+
+    @DS-AUTH-02 @must @master
+    Scenario: The writes of a master with requirepass, asked for after a MetaSync with the wrong password
+      Given a master under test with requirepass "s3cret"
+      And 20 writes are made on the master
+      And a probe slave announcing 127.0.0.1:40000
+      When the probe slave sends MetaSync with auth "wrong" on connection A
+      And the probe slave sends TrySync for db0 on connection A
+      And the probe slave starts the binlog session with session 0 for db0 on connection A
+      Then connection A receives none of the master's writes during 5 s
