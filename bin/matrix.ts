@@ -10,7 +10,8 @@
  * the verdicts.json of a run already made (CI builds its matrix from the passes it ran). --same
  * A=B exits 1, listing every scenario, when the two columns' verdicts differ: CI keeps the
  * reference's pika-4.0 profile identical to a real Pika 4.0.1 that way. Default columns: the
- * reference, and the reference's pika-4.0 profile judged by the 4.0.1 ledger.
+ * reference, its pika-4.0 profile judged by the 4.0.1 ledger, and its pika-3.5 profile judged by
+ * the 3.5.5 ledger.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -23,6 +24,7 @@ import { runCliProcess } from "./runner";
 const DEFAULT_COLUMNS = [
   "reference",
   "reference, pika-4.0 profile:PIKA_REFERENCE_VARIANT=pika-4.0,PIKA_LEDGER=4.0.1",
+  "reference, pika-3.5 profile:PIKA_REFERENCE_VARIANT=pika-3.5,PIKA_LEDGER=3.5.5",
 ];
 
 export function parseColumn(spec: string): { label: string; env: Record<string, string> } {

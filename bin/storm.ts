@@ -1,6 +1,6 @@
 /**
  * Retry-storm figures: the half-open reconnect of #2291 and 8 slaves losing their master at
- * once, on the conformant reference, on its kOther variant and its pika-4.0 profile, on each real
+ * once, on the conformant reference, on its kOther variant and its pika-4.0 and pika-3.5 profiles, on each real
  * Pika binary given with --pika-bin, and on the target of the environment when PIKA_TARGET names
  * a real one: MetaSync attempts and time to recovery, and of the writes made before and during
  * the fault, how many each slave lost or applied twice and when it held every one of them once.
@@ -28,6 +28,7 @@ function columns(bins: string[]): Column[] {
     { label: "reference", env: { ...base, PIKA_REFERENCE_VARIANT: "" } },
     { label: "reference dup-kother", env: { ...base, PIKA_REFERENCE_VARIANT: "dup-kother" } },
     { label: "reference pika-4.0", env: { ...base, PIKA_REFERENCE_VARIANT: "pika-4.0" } },
+    { label: "reference pika-3.5", env: { ...base, PIKA_REFERENCE_VARIANT: "pika-3.5" } },
   ];
   for (const bin of bins)
     cols.push({

@@ -49,7 +49,7 @@ async function stage(
   const master = await target.startNode("master", { replicationId: id });
   const slaves: SutNode[] = [];
   for (let i = 1; i <= k; i++) slaves.push(await target.startNode(`slave${i}`, { replicationId: id }));
-  await using proxy = await WireProxy.start(clock, master.port, { trace });
+  await using proxy = await WireProxy.start(clock, master.port, { trace, masterSchema: master.schema });
   for (const s of slaves) await slaveof(s, trace, "127.0.0.1", String(proxy.port));
   await linksUpWithin(clock, slaves, 10);
   const load = new WriteLoad();
