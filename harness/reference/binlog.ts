@@ -193,6 +193,8 @@ interface BinlogFile {
   /** Item index by start offset, and by where its first record begins after any padding. */
   starts: Map<number, number>;
   size: number;
+  /** Where a file begun by a full sync starts (resetTo): no items before it. */
+  base?: number;
 }
 
 export class Binlog {
@@ -331,6 +333,19 @@ export class Binlog {
     return out;
   }
 
+  /**
+   * After a full sync: every file goes, and the binlog goes on from the snapshot's position, as
+   * Pika's slave sets its producer to the dump's (filenum, offset): the next item is written at
+   * that offset of write2file<filenum>, with the next logic id after `index`.
+   */
+  resetTo(p: Position): void {
+    this.files.clear();
+    this.filenum = p.filenum;
+    this.term = p.term;
+    this.logicId = p.index;
+    this.files.set(p.filenum, { ...newFile(), size: p.offset, base: p.offset });
+  }
+
   /** Everything the binlog holds, as plain data (what a restart of the node reads back). */
   save(): SavedBinlog {
     return {
@@ -339,6 +354,7 @@ export class Binlog {
       logicId: this.logicId,
       files: this.fileNums().map((n) => ({
         filenum: n,
+        ...(this.files.get(n)?.base ? { base: this.files.get(n)?.base } : {}),
         items: (this.files.get(n)?.items ?? []).map((i) => ({ ...i, bytes: i.bytes.toString("base64") })),
       })),
     };
@@ -350,6 +366,10 @@ export class Binlog {
     b.files.clear();
     for (const f of saved.files) {
       const file = newFile();
+      if (f.base) {
+        file.size = f.base;
+        file.base = f.base;
+      }
       for (const i of f.items) {
         const item: StoredItem = { ...i, bytes: Buffer.from(i.bytes, "base64") };
         const index = file.items.push(item) - 1;
@@ -378,7 +398,7 @@ export interface SavedBinlog {
   filenum: number;
   term: number;
   logicId: number;
-  files: { filenum: number; items: (Omit<StoredItem, "bytes"> & { bytes: string })[] }[];
+  files: { filenum: number; base?: number; items: (Omit<StoredItem, "bytes"> & { bytes: string })[] }[];
 }
 
 function newFile(): BinlogFile {

@@ -250,6 +250,21 @@ export class Keyspace {
     });
   }
 
+  /** One database's entries (a full-sync snapshot of it). */
+  saveDb(index: number): SavedEntry[] {
+    return this.save()[index] ?? [];
+  }
+
+  /** Replaces one database's contents (a full sync loading its master's snapshot). */
+  loadDb(index: number, entries: SavedEntry[]): void {
+    const db = this.dbs[index];
+    if (!db) throw new Error(`keyspace: no db${index}`);
+    db.keys.clear();
+    db.cursors.clear();
+    for (const [k, value, at, list] of entries)
+      db.keys.set(k, { value, expiresAt: at ?? undefined, ...(list ? { list } : {}) });
+  }
+
   /** The live entry of `key`, dropping it first if it has expired. */
   get(db: Db, key: string): Entry | undefined {
     const e = db.keys.get(key);

@@ -17,6 +17,13 @@
  * end offset, with at most sync-window-size chips unacknowledged; an ack must name chip ends
  * still in the window or the connection is closed; an idle session with nothing unacknowledged
  * gets an empty chip (a ping) once 2 s have passed since the last send.
+ *
+ * Full sync: a DBSync kOk makes sure the database has a snapshot the slave can use, as Pika's
+ * TryDBSync does: the one it has, unless there is none, its binlog file is gone, or the slave's
+ * binlog filenum is more than 50 (kDBSyncMaxGap) past it; otherwise a new one (a new uuid)
+ * replaces it. The snapshot is taken at once (Pika's BgSave runs in the background, and a meta
+ * request meanwhile is refused). The rsync server (rsync.ts) serves it on P+10001; BGSAVE takes
+ * a new one.
  */
 import type { Socket } from "node:net";
 import type { Clock, TimerHandle } from "../clock";
@@ -36,6 +43,11 @@ import {
 } from "../wire";
 import type { Behaviour } from "./behaviour";
 import type { Binlog, StoredItem } from "./binlog";
+import type { SavedEntry } from "./keyspace";
+import { type Snapshot, takeSnapshot } from "./snapshot";
+
+/** kDBSyncMaxGap: a slave this many binlog files past the snapshot's gets a new one. */
+export const DBSYNC_MAX_GAP = 50;
 
 /** Pika's timers (seconds): ping interval, per-database receive timeout, connection read-idle close. */
 export const MASTER_TIMERS = { pingS: 2, recvTimeoutS: 20, idleCloseS: 180 };
@@ -75,6 +87,8 @@ export interface MasterSettings {
   syncWindowSize: number;
   /** binlog-file-size, for INFO's lag. */
   binlogFileSize: number;
+  /** A database's keys now, for a snapshot; undefined for an unknown name. */
+  keys?(db: string): SavedEntry[] | undefined;
 }
 
 interface ReplConn {
@@ -146,6 +160,8 @@ export class MasterSide {
   /** Where pings for an ip:port go (Pika's connection map). Conformant: the SlaveItem's connection. */
   private readonly routes = new Map<string, ReplConn>();
   private nextFd = 1;
+  /** Each database's current snapshot (Pika's dump), served on P+10001. */
+  private readonly snapshots = new Map<string, Snapshot>();
 
   constructor(
     private readonly clock: Clock,
@@ -465,6 +481,32 @@ export class MasterSide {
     const n = this.session(rc, db, keyOf(d.node));
     n.state = "DbSync";
     this.send(rc, res.dbSync(db, n.sessionId));
+    const snap = this.snapshots.get(db);
+    const usable =
+      snap !== undefined &&
+      this.settings.binlog(db)?.hasFile(snap.position.filenum) === true &&
+      d.binlogOffset.filenum - snap.position.filenum <= DBSYNC_MAX_GAP;
+    if (!usable) this.bgsave(db);
+  }
+
+  /** The snapshot served for a database now, if it has one. */
+  snapshotOf(db: string): Snapshot | undefined {
+    return this.snapshots.get(db);
+  }
+
+  /** Takes a new snapshot of a database at its binlog's producer position (BGSAVE, TryDBSync). */
+  bgsave(db: string): Snapshot | undefined {
+    const binlog = this.settings.binlog(db);
+    const keys = this.settings.keys?.(db);
+    if (!binlog || !keys) return undefined;
+    const s = this.settings;
+    const snap = takeSnapshot(db, keys, binlog.producer(), {
+      host: s.host,
+      port: s.port,
+      instances: s.dbInstanceNum,
+    });
+    this.snapshots.set(db, snap);
+    return snap;
   }
 
   private binlogSync(rc: ReplConn, m: InnerRequest): void {

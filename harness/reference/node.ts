@@ -1,6 +1,6 @@
 /**
  * The reference node: one Pika-like node configured by pika.conf keys, with the Redis protocol
- * on P and the replication server on P+2000. It reads its own config copy and rewrites it as
+ * on P, the replication server on P+2000 and the rsync server of full sync on P+10001. It reads its own config copy and rewrites it as
  * Pika does (replication-id), so a restart from the same file keeps its identity. Its data and
  * binlogs live in memory and are written to db-path when it stops, so a restart from the same
  * config (the reference target's) finds them again, as Pika finds its RocksDB and binlog files.
@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import type { Socket } from "node:net";
 import * as path from "node:path";
 import type { Clock } from "../clock";
-import { Listener, LOOPBACK, REPL_SHIFT } from "../net";
+import { Listener, LOOPBACK, REPL_SHIFT, RSYNC_SHIFT } from "../net";
 import { type Behaviour, CONFORMANT, HOSTILE_TEXT } from "./behaviour";
 import {
   BINLOG_PREFIX,
@@ -24,7 +24,9 @@ import type { PikaConf } from "./conf";
 import { Keyspace, type SavedEntry, type Session, type Write } from "./keyspace";
 import { BINLOG_SEND, MasterSide } from "./master";
 import { encodeReply, type Reply, RespError, RespParser } from "./resp";
+import { RsyncServer, rsyncParallel, rsyncTimeoutMs } from "./rsync";
 import { type DbState, MAX_CONN_RBUF, SlaveSide } from "./slave";
+import { readSnapshot } from "./snapshot";
 
 /** The pika_version the reference reports in INFO server. */
 export const REFERENCE_VERSION = "reference-0.1.0";
@@ -35,6 +37,8 @@ export class ReferenceNode {
   readonly runId: string;
   master!: MasterSide;
   slave!: SlaveSide;
+  /** The rsync server on P+10001, serving the master side's snapshots. */
+  rsync!: RsyncServer;
   /** The node's data; read-only to clients while the node is a slave, as in Pika. */
   readonly keyspace: Keyspace;
   /** One binlog per database, with Pika's offsets; every write is appended to its database's. */
@@ -54,7 +58,7 @@ export class ReferenceNode {
     readonly clock: Clock,
     readonly behaviour: Behaviour = CONFORMANT,
   ) {
-    this.port = conf.int("port", 9221, 1, 65535 - REPL_SHIFT);
+    this.port = conf.int("port", 9221, 1, 65535 - RSYNC_SHIFT);
     const n = conf.int("databases", 1, 1, 8);
     this.databases = Array.from({ length: n }, (_, i) => `db${i}`);
     // The slave side exists once started; before that the node is nobody's slave.
@@ -84,6 +88,10 @@ export class ReferenceNode {
 
   get replPort(): number {
     return this.port + REPL_SHIFT;
+  }
+
+  get rsyncPort(): number {
+    return this.port + RSYNC_SHIFT;
   }
 
   private requirepass(): string {
@@ -122,7 +130,12 @@ export class ReferenceNode {
       binlog: (db) => this.binlogOf(db),
       syncWindowSize: this.syncWindowSize(),
       binlogFileSize: this.binlogFileSize,
+      keys: (db) => {
+        const i = this.databases.indexOf(db);
+        return i < 0 ? undefined : this.keyspace.saveDb(i);
+      },
     });
+    this.rsync = new RsyncServer((db) => this.master.snapshotOf(db));
     this.slave = new SlaveSide(this.clock, {
       port: this.port,
       databases: this.databases,
@@ -141,10 +154,22 @@ export class ReferenceNode {
       ),
       binlog: (db) => this.binlogOf(db),
       applyBinlog: (db, argv, content) => this.applyBinlog(db, argv, content),
+      loadSnapshot: (db, files) => this.loadSnapshot(db, files),
+      rsyncTimeoutMs: rsyncTimeoutMs(
+        this.conf.get("rsync-timeout-ms")
+          ? this.conf.int("rsync-timeout-ms", 0, Number.MIN_SAFE_INTEGER)
+          : undefined,
+      ),
+      rsyncParallel: rsyncParallel(
+        this.conf.get("max-rsync-parallel-num")
+          ? this.conf.int("max-rsync-parallel-num", 0, Number.MIN_SAFE_INTEGER)
+          : undefined,
+      ),
     });
     try {
       this.listeners.push(await Listener.open(this.clock, this.port, (s) => this.serveResp(s)));
       this.listeners.push(await Listener.open(this.clock, this.replPort, (s) => this.master.accept(s)));
+      this.listeners.push(await Listener.open(this.clock, this.rsyncPort, (s) => this.rsync.accept(s)));
     } catch (err) {
       await this.stop();
       throw err;
@@ -197,6 +222,19 @@ export class ReferenceNode {
     this.binlogAppended(index);
   }
 
+  /**
+   * A full sync's snapshot, fetched: it replaces the database's keys, and the binlog goes on from
+   * the position its info file names (Pika's DB::TryUpdateMasterOffset). Throws SnapshotError.
+   */
+  private loadSnapshot(db: string, files: ReadonlyMap<string, Buffer>): void {
+    const index = this.databases.indexOf(db);
+    const binlog = this.binlogs[index];
+    if (!binlog) return;
+    const { keys, info } = readSnapshot(files);
+    this.keyspace.loadDb(index, keys);
+    binlog.resetTo({ filenum: info.filenum, offset: info.offset, term: info.term, index: info.index });
+  }
+
   /** After appending to a database's binlog: old files expire, streaming slaves read on. */
   binlogAppended(dbIndex: number): void {
     const db = this.databases[dbIndex];
@@ -213,12 +251,14 @@ export class ReferenceNode {
     for (const l of this.listeners) void l.close();
     this.slave.shutdown();
     this.master.shutdown();
+    this.rsync.shutdown();
     this.onCrash(reason);
   }
 
   async stop(): Promise<void> {
     this.slave?.shutdown();
     this.master?.shutdown();
+    this.rsync?.shutdown();
     await Promise.all(this.listeners.map((l) => l.close()));
     this.listeners = [];
     if (this.started) this.persist();
@@ -335,6 +375,8 @@ export class ReferenceNode {
         return this.slaveof(args);
       case "purgelogsto":
         return this.purgelogsto(args);
+      case "bgsave":
+        return this.bgsave(args);
       default:
         return this.keyspace.execute(name, args, session) ?? { error: `ERR unknown command '${name}'` };
     }
@@ -373,6 +415,19 @@ export class ReferenceNode {
     if (!binlog) return { error: `ERR invalid DB for '${db}'` };
     binlog.purgeTo(Number(num), (n) => this.master.mayPurge(db, n));
     return { simple: "OK" };
+  }
+
+  /**
+   * BGSAVE [db,...]: a new snapshot of each database named (every one without), replacing the
+   * one a full sync would be served; Pika's reply.
+   */
+  private bgsave(args: string[]): Reply {
+    if (args.length > 1) return { error: "ERR wrong number of arguments for 'bgsave' command" };
+    const dbs = args[0] === undefined ? this.databases : args[0].split(",");
+    const unknown = dbs.find((db) => !this.databases.includes(db));
+    if (unknown !== undefined) return { error: `ERR invalid DB for '${unknown}'` };
+    for (const db of dbs) this.master.bgsave(db);
+    return { simple: "Background saving started" };
   }
 
   /** SLAVEOF, with Pika's replies (docs/PROTOCOL.md §6.1, R37). */
@@ -441,8 +496,10 @@ export class ReferenceNode {
       lines.push(`connected_slaves:${slaves.length}`, ...slaves);
     }
     const offsets = this.binlogs.map((b) => b.producer());
+    // Not eligible while a database is in the middle of a full sync, as in Pika.
+    const fullSyncing = [...this.slave.dbs.values()].some((d) => d.state === "WaitDBSync");
     lines.push(
-      "is_eligible_for_master_election:true",
+      `is_eligible_for_master_election:${!fullSyncing}`,
       ...this.databases.map(
         (db, i) =>
           `${db}:binlog_offset=${offsets[i]?.filenum ?? 0} ${offsets[i]?.offset ?? 0},safety_purge=${this.master.safetyPurge(db)}`,

@@ -19,10 +19,21 @@
  * names the first data chip's offset and the slave's own producer position after writing, or
  * zeros for a message of pings only. A chip of another session, or one that cannot be decoded,
  * sends the database back to TryConnect.
+ *
+ * Full sync is Pika's (docs/PROTOCOL.md §5.2): after a DBSync kOk the database waits in
+ * WaitDBSync while an RsyncClient (rsync.ts) pulls its master's snapshot from P+10001; once every
+ * file is in, the snapshot replaces the database's keys, the own binlog goes on from the
+ * snapshot's position, and the database goes to TryConnect, whose TrySync names that position.
+ * An Init (the meta request) that fails is tried again 100 ms later, and the 64th failure puts
+ * the database in Error, as in Pika. Where Pika differs from a rule:
+ * - a snapshot whose uuid changes during the fetch, or a file that keeps failing, restarts the
+ *   full sync with DBSync; Pika drops the fetched files and goes to TryConnect, which resumes
+ *   from the slave's old position when the master still has it (#2433);
+ * - a snapshot that cannot be read sends the database to Error, as in Pika.
  */
 import type { Clock, TimerHandle } from "../clock";
 import { FrameConn } from "../conn";
-import { connect, REPL_SHIFT } from "../net";
+import { connect, REPL_SHIFT, RSYNC_SHIFT } from "../net";
 import {
   decodeResponse,
   encodeRequest,
@@ -40,6 +51,8 @@ import {
 } from "../wire";
 import type { Behaviour } from "./behaviour";
 import { type Binlog, BinlogItemError, decodeCommand, decodeItem } from "./binlog";
+import { RSYNC, RsyncClient } from "./rsync";
+import { SnapshotError } from "./snapshot";
 
 export type ReplState = "NoConnect" | "ShouldMetaSync" | "MetaSyncDone" | "Error";
 export type DbState =
@@ -72,6 +85,26 @@ export interface SlaveSettings {
   binlog?(db: string): Binlog | undefined;
   /** Applies one command from the master's binlog and appends its content to the own binlog. */
   applyBinlog?(db: string, argv: string[], content: Buffer): void;
+  /**
+   * Loads a fetched snapshot into database `db`: its keys replace the database's, its binlog
+   * goes on from the snapshot's position. Throws SnapshotError when the files cannot be read.
+   */
+  loadSnapshot?(db: string, files: ReadonlyMap<string, Buffer>): void;
+  /** rsync-timeout-ms and max-rsync-parallel-num (defaults 1000 and 4). */
+  rsyncTimeoutMs?: number;
+  rsyncParallel?: number;
+}
+
+/** What a database's full syncs did, for tests and diagnostics. */
+export interface FullSyncStats {
+  /** Fetches begun (one per DBSync kOk), completed (snapshot loaded), restarted (uuid or file trouble). */
+  started: number;
+  loaded: number;
+  restarted: number;
+  /** Meta requests that failed 10 times (Pika's failed Init). */
+  initFailures: number;
+  /** The uuids of the snapshots loaded, oldest first. */
+  uuids: string[];
 }
 
 interface DbSlot {
@@ -81,6 +114,9 @@ interface DbSlot {
   /** While WaitReply: which request is outstanding. */
   waiting?: MsgType.kTrySync | MsgType.kDBSync;
   timer?: TimerHandle;
+  /** The rsync client while WaitDBSync fetches the master's snapshot. */
+  rsync?: RsyncClient;
+  fullSync: FullSyncStats;
 }
 
 export class SlaveSide {
@@ -100,7 +136,16 @@ export class SlaveSide {
     private readonly clock: Clock,
     private readonly settings: SlaveSettings,
   ) {
-    this.dbs = new Map(settings.databases.map((name) => [name, { name, state: "NoConnect" as DbState }]));
+    this.dbs = new Map(
+      settings.databases.map((name) => [
+        name,
+        {
+          name,
+          state: "NoConnect" as DbState,
+          fullSync: { started: 0, loaded: 0, restarted: 0, initFailures: 0, uuids: [] },
+        },
+      ]),
+    );
   }
 
   get linkUp(): boolean {
@@ -148,6 +193,12 @@ export class SlaveSide {
       timeoutS === undefined || !onTimeout ? undefined : this.clock.setTimeout(onTimeout, timeoutS * 1000);
     db.state = state;
     if (state !== "WaitReply") db.waiting = undefined;
+    if (state !== "WaitDBSync" && db.rsync) {
+      // Leaving WaitDBSync (SLAVEOF, a lost connection, the 20 s timeout) stops the fetch.
+      const c = db.rsync;
+      db.rsync = undefined;
+      c.cancel();
+    }
   }
 
   private schedule(ms: number): void {
@@ -371,8 +422,63 @@ export class SlaveSide {
       return;
     }
     db.sessionId = m.dbSync.sessionId;
-    // Full sync (rsync on P+10001) is outside the reference: the database waits here.
     this.receiving(db, "WaitDBSync");
+    void this.fullSync(db);
+  }
+
+  /**
+   * The rsync client of one WaitDBSync: the meta (Init, tried again 100 ms after a failure, 64
+   * failures → Error), every file, then the snapshot loaded and TrySync from its position.
+   */
+  private async fullSync(db: DbSlot): Promise<void> {
+    const master = this.master;
+    if (!master) return;
+    db.rsync?.cancel();
+    const client = new RsyncClient(this.clock, {
+      port: master.port + RSYNC_SHIFT,
+      db: db.name,
+      timeoutMs: this.settings.rsyncTimeoutMs ?? RSYNC.timeoutMsDefault,
+      parallel: this.settings.rsyncParallel ?? RSYNC.maxParallel,
+    });
+    db.rsync = client;
+    db.fullSync.started++;
+    const mine = () => db.rsync === client && !client.cancelled && db.state === "WaitDBSync";
+    try {
+      let meta: Awaited<ReturnType<RsyncClient["pullMeta"]>>;
+      for (let inits = 0; ; ) {
+        meta = await client.pullMeta();
+        if (!mine()) return;
+        if (meta) break;
+        db.fullSync.initFailures++;
+        if (++inits >= RSYNC.maxInitRetries) {
+          this.setDb(db, "Error");
+          return;
+        }
+        await client.sleep(RSYNC.stateMachineMs);
+        if (!mine()) return;
+      }
+      const result = await client.fetch(meta);
+      if (!mine() || result.kind === "cancelled") return;
+      if (result.kind === "restart") {
+        db.fullSync.restarted++;
+        this.retryDb(db, "TryDBSync");
+        return;
+      }
+      db.rsync = undefined;
+      try {
+        this.settings.loadSnapshot?.(db.name, result.files);
+      } catch (err) {
+        if (!(err instanceof SnapshotError)) throw err;
+        this.setDb(db, "Error");
+        return;
+      }
+      db.fullSync.loaded++;
+      db.fullSync.uuids.push(result.uuid);
+      this.retryDb(db, "TryConnect");
+    } finally {
+      client.close();
+      if (db.rsync === client) db.rsync = undefined;
+    }
   }
 
   private onBinlogSync(m: InnerResponse): void {

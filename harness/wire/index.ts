@@ -1,3 +1,4 @@
 export * from "./frame";
 export * from "./messages";
 export * from "./proto";
+export * from "./rsync";
