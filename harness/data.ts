@@ -277,3 +277,27 @@ export async function sameBinlogOffsetWithin(
     () => last,
   );
 }
+
+/**
+ * PURGELOGSTO on `node` up to the binlog file before its current one for `db`: what an operator
+ * (or expire-logs-nums) does to free disk, and what leaves a detached slave's position purged.
+ * Returns the file it purged to; throws when the node refuses or has a single file.
+ */
+export async function purgeBinlogsBeforeCurrent(node: SutNode, db: string): Promise<string> {
+  const at = (await node.info("replication")).binlogOffsets.get(db);
+  const filenum = at === undefined ? undefined : Number(at.split(" ")[0]);
+  if (filenum === undefined || filenum < 1)
+    throw new Error(
+      `${node.name} ${db} has ${at === undefined ? "no binlog_offset" : `one binlog file (${at})`}`,
+    );
+  const file = `write2file${filenum - 1}`;
+  const admin = await node.admin();
+  try {
+    const reply = await admin.call("PURGELOGSTO", file, db);
+    if (reply !== "OK")
+      throw new Error(`${node.name}: PURGELOGSTO ${file} ${db} answered ${replyText(reply)}`);
+  } finally {
+    admin.close();
+  }
+  return file;
+}

@@ -1,5 +1,6 @@
 /** Steps of the data plane: a write load on the master, and what the slave holds of it (harness/data.ts). */
 import {
+  purgeBinlogsBeforeCurrent,
   sameBinlogOffsetWithin,
   sameDataWithin,
   ttlKeyWithin,
@@ -15,6 +16,17 @@ step("{int} writes are made on the master", function (n: number) {
 step("within {duration} the slave( under test) holds each write exactly once", function (s: number) {
   return writesOnceWithin(this.clock, this.node("slave"), this.load, s);
 });
+
+step("within {duration} every slave holds each write exactly once", async function (s: number) {
+  await Promise.all(this.slaves.map((slave) => writesOnceWithin(this.clock, slave, this.load, s)));
+});
+
+step(
+  "within {duration} every slave holds the same keys and values as the master",
+  async function (s: number) {
+    await Promise.all(this.slaves.map((slave) => sameDataWithin(this.clock, this.master, slave, s)));
+  },
+);
 
 step(
   "within {duration} the slave( under test) holds the same keys and values as the master",
@@ -43,3 +55,7 @@ step(
     return sameBinlogOffsetWithin(this.clock, this.master, this.node("slave"), db, s);
   },
 );
+
+step("the master purges its binlog files before the current one of {word}", async function (db: string) {
+  await purgeBinlogsBeforeCurrent(this.master, db);
+});

@@ -6,15 +6,15 @@ import { configRewrite, linksUpWithin, metaSyncsFrom, pingsForwardedDuring } fro
 import type { CutHow, Fault } from "../harness/proxy";
 import type { Bound } from "./parameters";
 import { step } from "./support";
-import type { PikaWorld } from "./world";
+import type { PairOptions, PikaWorld } from "./world";
 
 const attempts = (w: PikaWorld, port: number) => metaSyncsFrom(w.wireProxy, port, w.fault?.mark ?? 0);
 
 // --- Given -------------------------------------------------------------------------------
 
-/** A master and a slave through the proxy, linked; `standIn` is a reference node (DS-MIX). */
-async function linkedPair(world: PikaWorld, standIn?: { name: string }): Promise<void> {
-  await world.startPairThroughProxy(["slave"], standIn);
+/** A master and a slave through the proxy, linked (PikaWorld.startPairThroughProxy says how). */
+async function linkedPair(world: PikaWorld, how: PairOptions = {}): Promise<void> {
+  await world.startPairThroughProxy(["slave"], how);
   await world.linkThroughProxy();
   await slavesWithin(world.clock, world.master, 5, [`127.0.0.1:${world.node("slave").port}`]);
 }
@@ -23,18 +23,33 @@ step("a master and a slave under test linked through a wire proxy", function () 
   return linkedPair(this);
 });
 
+step(
+  "a master and a slave under test linked through a wire proxy, with binlog files of {int} bytes",
+  function (bytes: number) {
+    return linkedPair(this, { extra: { "binlog-file-size": String(bytes) } });
+  },
+);
+
 step("a master of the reference and a slave under test linked through a wire proxy", function () {
-  return linkedPair(this, { name: "master" });
+  return linkedPair(this, { standIn: { name: "master" } });
 });
 
 step("a master under test and a slave of the reference linked through a wire proxy", function () {
-  return linkedPair(this, { name: "slave" });
+  return linkedPair(this, { standIn: { name: "slave" } });
 });
 
 step(
   "a master and a slave under test sharing one replication_id, with a wire proxy in front of the master",
   function () {
     return this.startPairThroughProxy(["slave"]);
+  },
+);
+
+step(
+  "a master under test and {int} new slave(s) under test \\(no replication_id), with a wire proxy in front of the master",
+  function (k: number) {
+    const names = k === 1 ? ["slave"] : Array.from({ length: k }, (_, i) => `slave${i + 1}`);
+    return this.startPairThroughProxy(names, { newSlaves: true });
   },
 );
 
@@ -49,14 +64,14 @@ step(
 step(
   "a master of the reference's {word} profile and a slave under test sharing one replication_id, with a wire proxy in front of the master",
   function (profile: string) {
-    return this.startPairThroughProxy(["slave"], { name: "master", profile });
+    return this.startPairThroughProxy(["slave"], { standIn: { name: "master", profile } });
   },
 );
 
 step(
   "a master under test and a slave of the reference's {word} profile sharing one replication_id, with a wire proxy in front of the master",
   function (profile: string) {
-    return this.startPairThroughProxy(["slave"], { name: "slave", profile });
+    return this.startPairThroughProxy(["slave"], { standIn: { name: "slave", profile } });
   },
 );
 
@@ -71,10 +86,14 @@ step("the slave under test has written its configuration with CONFIG REWRITE", a
 
 // --- When --------------------------------------------------------------------------------
 
-step("the slave( under test) is told SLAVEOF the master through the proxy", async function () {
-  this.markFault();
-  await this.linkThroughProxy(0);
-});
+for (const text of [
+  "the slave( under test) is told SLAVEOF the master through the proxy",
+  "the slaves are told SLAVEOF the master through the proxy",
+])
+  step(text, async function () {
+    this.markFault();
+    await this.linkThroughProxy(0);
+  });
 
 step("the proxy {proxyCut}", function (how: CutHow) {
   this.markFault();

@@ -19,6 +19,13 @@ import { Trace } from "../harness/trace/trace";
 import type { PNode } from "../harness/wire";
 import type { SlaveList, SlaveofTarget } from "./parameters";
 
+/** How PikaWorld.startPairThroughProxy starts a pair. */
+export interface PairOptions {
+  standIn?: { name: string; profile?: string };
+  newSlaves?: boolean;
+  extra?: Record<string, string>;
+}
+
 export class PikaWorld extends World {
   target!: Target;
   trace!: Trace;
@@ -150,19 +157,24 @@ export class PikaWorld extends World {
 
   /**
    * A master and the slaves `names` under test, sharing one replication_id, and a wire proxy in
-   * front of the master; `standIn` names the one that is a reference node instead, started after
+   * front of the master. `standIn` names the one that is a reference node instead, started after
    * the nodes under test: of a profile (a node of another Pika release, PR-VER), or else the
-   * conformant reference speaking the wire schema of the build under test (DS-MIX). The slaves
-   * start together: a storm's eight would otherwise start one after another.
+   * conformant reference speaking the wire schema of the build under test (DS-MIX). `newSlaves`:
+   * the slaves start with no replication_id, as new nodes do, so their first sync is a full one
+   * (DS-FULL). `extra`: pika.conf settings of every node. The slaves start together: a storm's
+   * eight would otherwise start one after another.
    */
-  async startPairThroughProxy(names: string[], standIn?: { name: string; profile?: string }): Promise<void> {
-    const options = { replicationId: this.replicationId };
+  async startPairThroughProxy(names: string[], how: PairOptions = {}): Promise<void> {
+    const { standIn, newSlaves, extra } = how;
+    const options = { replicationId: this.replicationId, extra };
     const all = ["master", ...names];
     if (all.slice(1).includes("master")) throw new Error("the slaves of a pair cannot be named master");
     const underTest = all.filter((n) => n !== standIn?.name);
     if (underTest[0] === "master") this.nodes.set("master", await this.target.startNode("master", options));
     const slaves = await Promise.all(
-      underTest.filter((n) => n !== "master").map((n) => this.target.startNode(n, options)),
+      underTest
+        .filter((n) => n !== "master")
+        .map((n) => this.target.startNode(n, newSlaves ? { extra } : options)),
     );
     for (const n of slaves) this.nodes.set(n.name, n);
     if (standIn) {

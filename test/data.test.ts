@@ -10,6 +10,7 @@ import {
   datasetDifference,
   describeHeld,
   heldOnce,
+  purgeBinlogsBeforeCurrent,
   ranges,
   sameDataWithin,
   WriteLoad,
@@ -90,4 +91,16 @@ test("a write the node refuses stops the load, saying which write and why", asyn
   const load = new WriteLoad();
   await assert.rejects(load.write(node, 5), /master did not take write 1: SET answered OK, INCR ERR/);
   assert.equal(load.written, 0);
+});
+
+test("purging before the current binlog file: PURGELOGSTO of the file before it, refused with one file", async () => {
+  await using t = new ReferenceTarget(1);
+  const node = await t.startNode("master", { extra: { "binlog-file-size": "1024" } });
+  await assert.rejects(purgeBinlogsBeforeCurrent(node, "db0"), /master db0 has one binlog file \(0 0\)/);
+  await new WriteLoad().write(node, 30);
+  const before = (await node.info("replication")).binlogOffsets.get("db0") ?? "";
+  const filenum = Number(before.split(" ")[0]);
+  assert.ok(filenum >= 2, `30 writes of ~80 bytes fill several 1 KiB files: ${before}`);
+  assert.equal(await purgeBinlogsBeforeCurrent(node, "db0"), `write2file${filenum - 1}`);
+  assert.equal((await node.info("replication")).binlogOffsets.get("db0"), before, "the current file stays");
 });
