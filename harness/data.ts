@@ -11,7 +11,7 @@
  * replaying it changes nothing, while RPUSH is recorded as it came. A write counts once the
  * master has acknowledged all three commands.
  */
-import { expectWithin } from "./check";
+import { expect, expectWithin } from "./check";
 import type { Clock } from "./clock";
 import { replyText } from "./targets/admin";
 import type { SutNode } from "./targets/target";
@@ -300,4 +300,20 @@ export async function purgeBinlogsBeforeCurrent(node: SutNode, db: string): Prom
     admin.close();
   }
   return file;
+}
+
+/** During `seconds`, `node` holds none of the load's writes (a slave refused by its master). */
+export async function noWritesHeldDuring(
+  clock: Clock,
+  node: SutNode,
+  load: WriteLoad,
+  seconds: number,
+): Promise<void> {
+  await clock.during(seconds);
+  const h = await load.held(node);
+  expect(
+    h.missing.length === load.written && h.counter === 0 && h.log.length === 0,
+    `${node.name} holds none of the ${load.written} writes after ${seconds} s`,
+    () => describeHeld(h, load.written),
+  );
 }

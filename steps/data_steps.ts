@@ -1,5 +1,6 @@
 /** Steps of the data plane: a write load on the master, and what the slave holds of it (harness/data.ts). */
 import {
+  noWritesHeldDuring,
   purgeBinlogsBeforeCurrent,
   sameBinlogOffsetWithin,
   sameDataWithin,
@@ -58,4 +59,8 @@ step(
 
 step("the master purges its binlog files before the current one of {word}", async function (db: string) {
   await purgeBinlogsBeforeCurrent(this.master, db);
+});
+
+step("during {duration} the slave under test holds none of the writes", function (s: number) {
+  return noWritesHeldDuring(this.clock, this.node("slave"), this.load, s);
 });

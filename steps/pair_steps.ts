@@ -46,6 +46,13 @@ step(
 );
 
 step(
+  "a master under test with requirepass {string} and a slave under test without masterauth, with a wire proxy in front of the master",
+  function (requirepass: string) {
+    return this.startPairThroughProxy(["slave"], { master: { requirepass } });
+  },
+);
+
+step(
   "a master under test and {int} new slave(s) under test \\(no replication_id), with a wire proxy in front of the master",
   function (k: number) {
     const names = k === 1 ? ["slave"] : Array.from({ length: k }, (_, i) => `slave${i + 1}`);

@@ -13,7 +13,7 @@ import { ProbeMaster, type ProbeMasterMark } from "../harness/probe/master";
 import { type ProbeConnection, ProbeSlave } from "../harness/probe/slave";
 import { WireProxy } from "../harness/proxy";
 import { startProfileNode } from "../harness/targets/profile-node";
-import type { SutNode, Target } from "../harness/targets/target";
+import type { NodeOptions, SutNode, Target } from "../harness/targets/target";
 import { Redactor, secretsOf } from "../harness/trace/redact";
 import { Trace } from "../harness/trace/trace";
 import type { PNode } from "../harness/wire";
@@ -24,6 +24,8 @@ export interface PairOptions {
   standIn?: { name: string; profile?: string };
   newSlaves?: boolean;
   extra?: Record<string, string>;
+  /** Settings of the master only (e.g. its requirepass). */
+  master?: NodeOptions;
 }
 
 export class PikaWorld extends World {
@@ -165,12 +167,13 @@ export class PikaWorld extends World {
    * eight would otherwise start one after another.
    */
   async startPairThroughProxy(names: string[], how: PairOptions = {}): Promise<void> {
-    const { standIn, newSlaves, extra } = how;
+    const { standIn, newSlaves, extra, master } = how;
     const options = { replicationId: this.replicationId, extra };
     const all = ["master", ...names];
     if (all.slice(1).includes("master")) throw new Error("the slaves of a pair cannot be named master");
     const underTest = all.filter((n) => n !== standIn?.name);
-    if (underTest[0] === "master") this.nodes.set("master", await this.target.startNode("master", options));
+    if (underTest[0] === "master")
+      this.nodes.set("master", await this.target.startNode("master", { ...options, ...master }));
     const slaves = await Promise.all(
       underTest
         .filter((n) => n !== "master")

@@ -10,6 +10,7 @@ import {
   datasetDifference,
   describeHeld,
   heldOnce,
+  noWritesHeldDuring,
   purgeBinlogsBeforeCurrent,
   ranges,
   sameDataWithin,
@@ -103,4 +104,19 @@ test("purging before the current binlog file: PURGELOGSTO of the file before it,
   assert.ok(filenum >= 2, `30 writes of ~80 bytes fill several 1 KiB files: ${before}`);
   assert.equal(await purgeBinlogsBeforeCurrent(node, "db0"), `write2file${filenum - 1}`);
   assert.equal((await node.info("replication")).binlogOffsets.get("db0"), before, "the current file stays");
+});
+
+test("a node that holds none of the writes passes noWritesHeldDuring; one write held fails it", async () => {
+  await using t = new ReferenceTarget(1);
+  const [master, other] = [await t.startNode("master"), await t.startNode("slave")];
+  const load = new WriteLoad();
+  await load.write(master, 3);
+  await noWritesHeldDuring(t.clock, other, load, 1);
+  const admin = await other.admin();
+  await admin.call("SET", load.seqKey(2), "2");
+  admin.close();
+  await assert.rejects(
+    noWritesHeldDuring(t.clock, other, load, 1),
+    /slave holds none of the 3 writes after 1 s[\s\S]*2 lost \(1, 3\)/,
+  );
 });

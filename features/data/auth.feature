@@ -5,7 +5,7 @@ Feature: With requirepass set, the data goes only to a slave that gave the passw
   against 3.5.7 in 2026; SY-REG shows the kOk and the session, this feature the data that
   follows them).
 
-  Rule: DS-AUTH: A master with requirepass set MUST send none of its writes to a connection that has not passed MetaSync authentication
+  Rule: DS-AUTH: A master with requirepass set MUST send none of its writes to a connection that has not passed MetaSync authentication, nor to a slave without its password
     Protocol: R11, R36.
 
     @DS-AUTH-01 @must @master
@@ -26,3 +26,11 @@ Feature: With requirepass set, the data goes only to a slave that gave the passw
       And the probe slave sends TrySync for db0 on connection A
       And the probe slave starts the binlog session with session 0 for db0 on connection A
       Then connection A receives none of the master's writes during 5 s
+
+    @DS-AUTH-03 @must @pair
+    Scenario: A slave without masterauth
+      Given a master under test with requirepass "s3cret" and a slave under test without masterauth, with a wire proxy in front of the master
+      When the slave under test is told SLAVEOF the master through the proxy
+      And 20 writes are made on the master
+      Then during 5 s the slave under test holds none of the writes
+      And within 1 s INFO on the master lists 0 connected slaves

@@ -43,3 +43,13 @@ Feature: A full sync gives a new slave the master's data, every write once
       Then within 30 s INFO on the slave shows master_link_status:up
       And within 1 s the slave holds each write exactly once
       And within 1 s the slave holds the same keys and values as the master
+
+    @DS-FULL-04 @must @pair
+    Scenario: Eight new slaves full-syncing at once (#2742)
+      Given a master under test and 8 new slaves under test (no replication_id), with a wire proxy in front of the master
+      And 300 writes are made on the master
+      When the slaves are told SLAVEOF the master through the proxy
+      And 100 writes are made on the master
+      Then within 60 s INFO on every slave shows master_link_status:up
+      And within 1 s every slave holds each write exactly once
+      And within 1 s every slave holds the same keys and values as the master
