@@ -10,6 +10,7 @@ import { announces } from "../harness/observe";
 import { expectPaced, expectSpread } from "../harness/pacing";
 import * as replies from "../harness/probe/replies";
 import { REPLY_CHECKS } from "../harness/probe/replies";
+import { frameMatches } from "../harness/proxy/faults";
 import { FAULTS } from "../harness/proxy/phrases";
 import { MsgType, req, res, StatusCode, TrySyncReply } from "../harness/wire";
 
@@ -170,6 +171,16 @@ test("the proxy's fault vocabulary", () => {
     ms: 2500,
     times: 1,
   });
+  assert.deepEqual(FAULTS.parse("drops the first BinlogSync response carrying writes"), {
+    kind: "drop",
+    direction: "toSlave",
+    match: { type: MsgType.kBinlogSync, carriesBinlog: true },
+    times: 1,
+  });
+  const frame = { conn: 1, direction: "toSlave" as const, bytes: Buffer.alloc(4), type: MsgType.kBinlogSync };
+  const fault = FAULTS.parse("drops the first BinlogSync response carrying writes");
+  assert.ok(fault.kind === "drop" && frameMatches(fault, { ...frame, carriesBinlog: true }));
+  assert.ok(fault.kind === "drop" && !frameMatches(fault, frame), "pings only: not matched");
   assert.equal(FAULTS.parse("duplicates the first MetaSync request").kind, "duplicate");
   const cut = FAULTS.parse(
     "cuts the replication connection at the slave's first TrySync request, which it does not forward",

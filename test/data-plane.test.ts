@@ -13,6 +13,7 @@ import { Rng, VirtualClock } from "../harness/clock";
 import { ports } from "../harness/net";
 import { ProbeSlave } from "../harness/probe/slave";
 import { WireProxy } from "../harness/proxy";
+import { CONFORMANT } from "../harness/reference/behaviour";
 import { decodeCommand, decodeItem } from "../harness/reference/binlog";
 import { PikaConf } from "../harness/reference/conf";
 import { ReferenceNode } from "../harness/reference/node";
@@ -27,10 +28,11 @@ async function startNode(
   t: TestContext,
   clock: VirtualClock,
   keys: Record<string, string | number> = {},
+  behaviour = CONFORMANT,
 ): Promise<ReferenceNode> {
   const port = await ports.allocate();
   const conf = new PikaConf(undefined, PikaConf.render({ port, "replication-id": RID, ...keys }));
-  const node = new ReferenceNode(conf, clock);
+  const node = new ReferenceNode(conf, clock, behaviour);
   await node.start();
   t.after(() => node.stop());
   return node;
@@ -148,6 +150,36 @@ test("writes made while the link is cut arrive after recovery, each exactly once
   // Hold still a little: nothing further arrives twice.
   await clock.during(5);
   assert.deepEqual(run(slave, "get counter"), { bulk: "110" });
+});
+
+test("a BinlogSync response lost on the wire: the slave does not apply what follows the gap, it resyncs from its own position", async (t) => {
+  for (const applyAfterGap of [false, true]) {
+    const clock = new VirtualClock(new Rng(5));
+    const behaviour = { ...CONFORMANT, applyAfterGap };
+    const [master, slave] = [await startNode(t, clock), await startNode(t, clock, {}, behaviour)];
+    const proxy = await WireProxy.start(clock, master.port, { trace: new Trace(clock) });
+    t.after(() => proxy.close());
+    run(slave, `slaveof 127.0.0.1 ${proxy.port}`);
+    await clock.within(20, () => slave.slave.linkUp, "link up");
+    await proxy.add({
+      kind: "drop",
+      direction: "toSlave",
+      match: { type: MsgType.kBinlogSync, carriesBinlog: true },
+      times: 1,
+    });
+    for (let i = 0; i < 20; i++) run(master, "incr counter");
+    await clock.during(1);
+    for (let i = 0; i < 20; i++) run(master, "incr counter");
+    await clock.during(30);
+    const counter = (run(slave, "get counter") as { bulk: string | null }).bulk;
+    if (!applyAfterGap) {
+      assert.deepEqual(dump(slave), dump(master), "every write, once");
+      assert.ok(
+        proxy.frames.some((f) => f.faults.includes("drop#1: dropped")),
+        "a response was dropped",
+      );
+    } else assert.notDeepEqual(dump(slave), dump(master), `as Pika: the gap stays (counter ${counter})`);
+  }
 });
 
 /** A reference master with `writes` SETs in db0, and a probe slave registered on connection A. */

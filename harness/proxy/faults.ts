@@ -33,6 +33,8 @@ export interface FrameMatch {
   type?: MsgType;
   /** Response code; a request never matches a code. */
   code?: StatusCode;
+  /** A BinlogSync response that carries binlog items (true), or only pings (false). */
+  carriesBinlog?: boolean;
 }
 
 interface Named {
@@ -195,6 +197,8 @@ export interface ChainFrame {
   bytes: Buffer;
   type?: MsgType;
   code?: StatusCode;
+  /** A response with at least one BinlogSync chip that carries a binlog item. */
+  carriesBinlog?: boolean;
 }
 
 /** One frame to write, after `delayMs`. */
@@ -217,6 +221,7 @@ export function frameMatches(f: FrameFault, frame: ChainFrame): boolean {
   if (m.conn !== undefined && m.conn !== frame.conn) return false;
   if (m.type !== undefined && m.type !== frame.type) return false;
   if (m.code !== undefined && m.code !== frame.code) return false;
+  if (m.carriesBinlog !== undefined && m.carriesBinlog !== (frame.carriesBinlog ?? false)) return false;
   return true;
 }
 

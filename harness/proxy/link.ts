@@ -164,6 +164,10 @@ class Link {
       bytes: frame,
       type: msg?.type,
       code: msg && "code" in msg ? msg.code : undefined,
+      carriesBinlog:
+        msg !== undefined && "binlogSync" in msg && Array.isArray(msg.binlogSync)
+          ? msg.binlogSync.some((c) => c.binlog.length > 0)
+          : undefined,
     });
     record.faults = verdict.notes;
     for (const note of verdict.notes) this.conn.record(this.direction, "fault", note);

@@ -18,6 +18,15 @@ export const FAULTS = new Vocabulary<Fault>("a fault of the wire proxy", [
     ([t]) => ({ kind: "drop", direction: "toSlave", match: { type: type(t) }, times: 1 }),
   ],
   [
+    /drops the first BinlogSync response carrying writes/,
+    () => ({
+      kind: "drop",
+      direction: "toSlave",
+      match: { type: MsgType.kBinlogSync, carriesBinlog: true },
+      times: 1,
+    }),
+  ],
+  [
     new RegExp(`duplicates the first ${TYPE} request`),
     ([t]) => ({ kind: "duplicate", direction: "toMaster", match: { type: type(t) }, times: 1 }),
   ],

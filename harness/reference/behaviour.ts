@@ -47,6 +47,14 @@ export interface Behaviour {
    * is sent with a TTL as already expired (DS-TTL-01).
    */
   pksetexatInt32Ms: boolean;
+  /**
+   * The slave applies a binlog item wherever it was written on the master, also after a gap (a
+   * BinlogSync response lost), as Pika does: the writes in the gap are skipped for good and its
+   * acks stop matching the master's window. false: such an item sends the database back to
+   * TrySync from its own position. No scenario yet: on real Pika the loss is racy (the next
+   * response may or may not arrive before the slave's own resync), so a verdict would flap.
+   */
+  applyAfterGap: boolean;
   // --- wire
   /**
    * The wire schema it speaks, both sides (harness/wire/proto.ts): the one of the Pika version
@@ -86,6 +94,7 @@ export const CONFORMANT: Behaviour = {
   sameMasterRestarts: true,
   dbNamesOnly: false,
   pksetexatInt32Ms: false,
+  applyAfterGap: false,
   schema: DEFAULT_SCHEMA,
   sigtermExitS: 0,
   hostileTexts: false,
@@ -193,6 +202,7 @@ const PIKA_4_0: Partial<Behaviour> = {
   reconnectOnBadFrame: false,
   waitReplyTimeout: false,
   sameMasterRestarts: false,
+  applyAfterGap: true,
   sigtermExitS: 14.5,
   pikaVersion: "4.0.0", // what v4.0.0 and v4.0.1 both report (docs/PROTOCOL.md §11.5)
 };

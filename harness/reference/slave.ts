@@ -521,6 +521,12 @@ export class SlaveSide {
       if (chip.binlog.length === 0) continue; // a ping
       try {
         const item = decodeItem(Buffer.from(chip.binlog));
+        // An item written elsewhere than the own producer position follows a gap (a response
+        // lost): applying it would skip writes for good. TrySync from the own position
+        // instead, so the master sends again what is missing (Pika applies it: applyAfterGap).
+        const own = this.settings.binlog?.(db)?.producer();
+        const gap = own !== undefined && (item.filenum !== own.filenum || item.offset !== own.offset);
+        if (gap && !this.settings.behaviour.applyAfterGap) return false;
         this.settings.applyBinlog?.(db, decodeCommand(item.content), item.content);
       } catch (err) {
         if (err instanceof BinlogItemError) return false;
