@@ -314,3 +314,13 @@ describe("files, purging and the TrySync offset check", () => {
     assert.throws(() => conf.size("bad"), /bad must be a size/);
   });
 });
+
+test("nextItemAt is where the next item goes, as its header says: a full file rolls over first", () => {
+  const b = binlog(1024);
+  assert.deepEqual(b.nextItemAt(), { filenum: 0, offset: 0 });
+  while (b.producer().offset <= 1024) b.append(encodeCommand(["SET", "k", "v".repeat(50)]));
+  assert.equal(b.producer().filenum, 0, "the file is past its size, not yet rolled");
+  assert.deepEqual(b.nextItemAt(), { filenum: 1, offset: 0 });
+  const item = decodeItem(b.append(encodeCommand(["SET", "next", "v"])).bytes);
+  assert.deepEqual([item.filenum, item.offset], [1, 0]);
+});

@@ -222,6 +222,14 @@ export class Binlog {
   }
 
   /** Appends one command's content as Pika's Binlog::Put does: a new header, the next logic id. */
+  /** Where append writes the next item, as its header will say: a full file rolls over first. */
+  nextItemAt(): { filenum: number; offset: number } {
+    const size = this.current().size;
+    return size > this.options.fileSize
+      ? { filenum: this.filenum + 1, offset: 0 }
+      : { filenum: this.filenum, offset: size };
+  }
+
   append(content: Buffer): StoredItem {
     if (this.current().size > this.options.fileSize) {
       this.filenum++;

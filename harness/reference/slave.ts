@@ -524,7 +524,7 @@ export class SlaveSide {
         // An item written elsewhere than the own producer position follows a gap (a response
         // lost): applying it would skip writes for good. TrySync from the own position
         // instead, so the master sends again what is missing (Pika applies it: applyAfterGap).
-        const own = this.settings.binlog?.(db)?.producer();
+        const own = this.settings.binlog?.(db)?.nextItemAt();
         const gap = own !== undefined && (item.filenum !== own.filenum || item.offset !== own.offset);
         if (gap && !this.settings.behaviour.applyAfterGap) return false;
         this.settings.applyBinlog?.(db, decodeCommand(item.content), item.content);
