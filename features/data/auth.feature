@@ -8,7 +8,7 @@ Feature: With requirepass set, the data goes only to a slave that gave the passw
   Rule: DS-AUTH: A master with requirepass set MUST send none of its writes to a connection that has not passed MetaSync authentication, nor to a slave without its password
     Protocol: R11, R36.
 
-    @DS-AUTH-01 @must @master
+    @DS-AUTH-01 @must @master @fresh-node
     Scenario: The writes of a master with requirepass, asked for by TrySync without the password
       Given a master under test with requirepass "s3cret"
       And 20 writes are made on the master
@@ -17,7 +17,7 @@ Feature: With requirepass set, the data goes only to a slave that gave the passw
       And the probe slave starts the binlog session with session 0 for db0 on connection A
       Then connection A receives none of the master's writes during 5 s
 
-    @DS-AUTH-02 @must @master
+    @DS-AUTH-02 @must @master @fresh-node
     Scenario: The writes of a master with requirepass, asked for after a MetaSync with the wrong password
       Given a master under test with requirepass "s3cret"
       And 20 writes are made on the master
@@ -27,7 +27,7 @@ Feature: With requirepass set, the data goes only to a slave that gave the passw
       And the probe slave starts the binlog session with session 0 for db0 on connection A
       Then connection A receives none of the master's writes during 5 s
 
-    @DS-AUTH-03 @must @pair
+    @DS-AUTH-03 @must @pair @fresh-node
     Scenario: A slave without masterauth
       Given a master under test with requirepass "s3cret" and a slave under test without masterauth, with a wire proxy in front of the master
       When the slave under test is told SLAVEOF the master through the proxy

@@ -10,7 +10,7 @@ Feature: A full sync gives a new slave the master's data, every write once
   Rule: DS-FULL: A slave given a full sync MUST end with the master's keys and values, every write made before and during the sync once, within 1 s of reporting its link up
     Protocol: R41, R42.
 
-    @DS-FULL-01 @must @pair
+    @DS-FULL-01 @must @pair @fresh-node
     Scenario: A new slave of a master that holds data, written to during the sync
       Given a master under test and 1 new slave under test (no replication_id), with a wire proxy in front of the master
       And 300 writes are made on the master
@@ -20,7 +20,7 @@ Feature: A full sync gives a new slave the master's data, every write once
       And within 1 s the slave holds each write exactly once
       And within 1 s the slave holds the same keys and values as the master
 
-    @DS-FULL-02 @must @pair
+    @DS-FULL-02 @must @pair @fresh-node
     Scenario: Two new slaves full-syncing at once (#2742)
       Given a master under test and 2 new slaves under test (no replication_id), with a wire proxy in front of the master
       And 300 writes are made on the master
@@ -30,7 +30,7 @@ Feature: A full sync gives a new slave the master's data, every write once
       And within 1 s every slave holds each write exactly once
       And within 1 s every slave holds the same keys and values as the master
 
-    @DS-FULL-03 @must @pair
+    @DS-FULL-03 @must @pair @fresh-node
     Scenario: A slave whose binlog position the master has purged (#2795, #2433)
       Given a master and a slave under test linked through a wire proxy, with binlog files of 1024 bytes
       And 50 writes are made on the master
@@ -44,7 +44,7 @@ Feature: A full sync gives a new slave the master's data, every write once
       And within 1 s the slave holds each write exactly once
       And within 1 s the slave holds the same keys and values as the master
 
-    @DS-FULL-04 @must @pair
+    @DS-FULL-04 @must @pair @fresh-node
     Scenario: Eight new slaves full-syncing at once (#2742)
       Given a master under test and 8 new slaves under test (no replication_id), with a wire proxy in front of the master
       And 300 writes are made on the master

@@ -14,7 +14,7 @@ Feature: Pairs across implementations stream the same binlog
   Rule: DS-MIX: A master and a slave of two implementations MUST stream every write once and end at the same binlog position
     Protocol: R41, R34, R42.
 
-    @DS-MIX-01 @must @pair
+    @DS-MIX-01 @must @pair @fresh-node
     Scenario: A reference master and the slave under test
       Given a master of the reference and a slave under test linked through a wire proxy
       When 500 writes are made on the master
@@ -22,7 +22,7 @@ Feature: Pairs across implementations stream the same binlog
       And within 1 s the slave under test holds the same keys and values as the master
       And within 1 s INFO on the slave shows the master's binlog_offset for db0
 
-    @DS-MIX-02 @must @pair
+    @DS-MIX-02 @must @pair @fresh-node
     Scenario: The master under test and a reference slave
       Given a master under test and a slave of the reference linked through a wire proxy
       When 500 writes are made on the master
@@ -30,7 +30,7 @@ Feature: Pairs across implementations stream the same binlog
       And within 1 s the slave holds the same keys and values as the master
       And within 1 s INFO on the slave shows the master's binlog_offset for db0
 
-    @DS-MIX-03 @must @pair
+    @DS-MIX-03 @must @pair @fresh-node
     Scenario: A reference master and the slave under test across an RST cut
       Given a master of the reference and a slave under test linked through a wire proxy
       And 100 writes are made on the master
