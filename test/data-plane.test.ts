@@ -17,55 +17,11 @@ import { CONFORMANT } from "../harness/reference/behaviour";
 import { decodeCommand, decodeItem } from "../harness/reference/binlog";
 import { PikaConf } from "../harness/reference/conf";
 import { ReferenceNode } from "../harness/reference/node";
-import type { Reply } from "../harness/reference/resp";
 import { Trace } from "../harness/trace/trace";
 import { type InnerResponse, isPing, MsgType, req, StatusCode, TrySyncReply } from "../harness/wire";
+import { dump, RID, run, same, startNode } from "./support/reference-nodes";
 
-const RID = "a".repeat(50);
 const PROBE = { ip: "127.0.0.1", port: 40000 };
-
-async function startNode(
-  t: TestContext,
-  clock: VirtualClock,
-  keys: Record<string, string | number> = {},
-  behaviour = CONFORMANT,
-): Promise<ReferenceNode> {
-  const port = await ports.allocate();
-  const conf = new PikaConf(undefined, PikaConf.render({ port, "replication-id": RID, ...keys }));
-  const node = new ReferenceNode(conf, clock, behaviour);
-  await node.start();
-  t.after(() => node.stop());
-  return node;
-}
-
-/** Runs one command line (words split on spaces) on db0 of a node. */
-function run(node: ReferenceNode, line: string): Reply {
-  const [name = "", ...args] = line.split(" ");
-  return node.command(name.toLowerCase(), args, { db: 0 });
-}
-
-/** Every key of db0 with its value and TTL, sorted. */
-function dump(node: ReferenceNode): [string, string | null, number][] {
-  const scan = run(node, "scan 0 count 100000");
-  assert.ok("multi" in scan);
-  const keys = (scan.multi[1] as { array: string[] }).array;
-  return keys.map((k) => {
-    const v = run(node, `get ${k}`) as { bulk: string | null };
-    const ttl = run(node, `ttl ${k}`) as { int: number };
-    return [k, v.bulk, ttl.int];
-  });
-}
-
-/** The two dumps agree: keys and values equal, TTLs within a second (the binlog keeps whole seconds). */
-function same(a: ReturnType<typeof dump>, b: ReturnType<typeof dump>): boolean {
-  return (
-    a.length === b.length &&
-    a.every(([k, v, ttl], i) => {
-      const [k2, v2, ttl2] = b[i] ?? [];
-      return k === k2 && v === v2 && ttl2 !== undefined && Math.abs(ttl - ttl2) <= 1 && ttl * ttl2 > 0;
-    })
-  );
-}
 
 async function linkedPair(t: TestContext, seed = 1) {
   const clock = new VirtualClock(new Rng(seed));

@@ -10,11 +10,9 @@ import { createHash } from "node:crypto";
 import { type TestContext, test } from "node:test";
 import { Rng, VirtualClock } from "../harness/clock";
 import { FrameConn } from "../harness/conn";
-import { connect, ports } from "../harness/net";
+import { connect } from "../harness/net";
 import { WireProxy } from "../harness/proxy";
-import { PikaConf } from "../harness/reference/conf";
-import { ReferenceNode } from "../harness/reference/node";
-import type { Reply } from "../harness/reference/resp";
+import type { ReferenceNode } from "../harness/reference/node";
 import { RSYNC } from "../harness/reference/rsync";
 import { INFO_FILE, parseInfo } from "../harness/reference/snapshot";
 import {
@@ -29,48 +27,7 @@ import {
   rsyncReq,
   TrySyncReply,
 } from "../harness/wire";
-
-const RID = "b".repeat(50);
-
-async function startNode(
-  t: TestContext,
-  clock: VirtualClock,
-  keys: Record<string, string | number> = {},
-): Promise<ReferenceNode> {
-  const port = await ports.allocate();
-  const conf = new PikaConf(undefined, PikaConf.render({ port, "replication-id": RID, ...keys }));
-  const node = new ReferenceNode(conf, clock);
-  await node.start();
-  t.after(() => node.stop());
-  return node;
-}
-
-/** Runs one command line (words split on spaces) on db0 of a node. */
-function run(node: ReferenceNode, line: string): Reply {
-  const [name = "", ...args] = line.split(" ");
-  return node.command(name.toLowerCase(), args, { db: 0 });
-}
-
-/** Every key of db0 with its value (or list) and TTL, sorted. */
-function dump(node: ReferenceNode): [string, string | null, number][] {
-  const scan = run(node, "scan 0 count 100000");
-  assert.ok("multi" in scan);
-  const keys = (scan.multi[1] as { array: string[] }).array;
-  return keys.map((k) => {
-    const type = run(node, `get ${k}`);
-    const v =
-      "error" in type ? JSON.stringify(run(node, `lrange ${k} 0 -1`)) : (type as { bulk: string }).bulk;
-    const ttl = run(node, `ttl ${k}`) as { int: number };
-    return [k, v, ttl.int];
-  });
-}
-
-const same = (a: ReturnType<typeof dump>, b: ReturnType<typeof dump>) =>
-  a.length === b.length &&
-  a.every(([k, v, ttl], i) => {
-    const [k2, v2, ttl2] = b[i] ?? [];
-    return k === k2 && v === v2 && ttl2 !== undefined && Math.abs(ttl - ttl2) <= 1 && ttl * ttl2 > 0;
-  });
+import { dump, run, same, startNode } from "./support/reference-nodes";
 
 const field = (node: ReferenceNode, name: string) =>
   new RegExp(`^${name}:(.*)$`, "m").exec(node.info("replication"))?.[1]?.trim();
