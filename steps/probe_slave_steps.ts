@@ -52,7 +52,9 @@ step(
 step(
   "the probe slave starts the binlog session with session {int} for {db} on connection {conn}",
   async function (session: number, db: string, label: string) {
-    (await conn(this, label)).send(req.binlogSync(this.probeSlave.node, db, session, true));
+    const c = await conn(this, label);
+    await c.settled(MsgType.kTrySync, 1);
+    c.send(req.binlogSync(this.probeSlave.node, db, session, true));
   },
 );
 

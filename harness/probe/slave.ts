@@ -5,7 +5,7 @@
  */
 
 import { expectWithin, Mismatch } from "../check";
-import type { Clock } from "../clock";
+import { BudgetExceeded, type Clock } from "../clock";
 import { FrameConn } from "../conn";
 import { connect } from "../net";
 import type { Trace } from "../trace/trace";
@@ -36,6 +36,8 @@ export interface Received {
 
 export class ProbeConnection {
   readonly received: Received[] = [];
+  /** How many requests of each type were sent. */
+  private readonly sent = new Map<MsgType, number>();
   closedAt: number | undefined;
   /** Answer every ping with a zero/zero BinlogSync ack, as a Pika slave does. */
   autoAck = false;
@@ -116,6 +118,7 @@ export class ProbeConnection {
       kind: "frame",
       summary: summarize(m),
     });
+    this.sent.set(m.type, (this.sent.get(m.type) ?? 0) + 1);
     this.conn.send(encodeRequest(m, checked, this.probe.schema));
   }
 
@@ -198,6 +201,26 @@ export class ProbeConnection {
       () => this.describe(),
     );
     return this.responses(type)[n - 1];
+  }
+
+  /**
+   * Waits up to `seconds` until every request of `type` sent here has its reply or the connection
+   * closed, and goes on either way (a master may stay silent). A slave waits so for TrySync's
+   * reply before it starts the binlog session: Pika hands each request to a thread pool, so a
+   * BinlogSync sent at once can be served before the TrySync that opens its session.
+   */
+  async settled(type: MsgType, seconds: number): Promise<void> {
+    const want = this.sent.get(type) ?? 0;
+    const done = () => this.closed || this.responses(type).length >= want;
+    try {
+      await this.probe.clock.within(
+        seconds,
+        done,
+        `the ${MsgType[type]} replies on connection ${this.label}`,
+      );
+    } catch (err) {
+      if (!(err instanceof BudgetExceeded)) throw err;
+    }
   }
 
   /** Number of BinlogSync responses (pings or data) received so far. */
