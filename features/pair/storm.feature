@@ -20,4 +20,4 @@ Feature: Many slaves losing their master together
       Given a master under test and 8 slaves under test linked to it through a wire proxy
       When the proxy cuts every replication connection at once
       Then within 20 s INFO on every slave shows master_link_status:up
-      And the slaves' first MetaSync after the fault span at least 2 s
+      And at most 6 of the slaves' first MetaSync after the fault fall within any 1 s

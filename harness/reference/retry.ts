@@ -19,7 +19,7 @@ export const RETRY_MAX_MS = 12000;
 
 /**
  * Every retry waits uniformly in [2 s, 12 s): slaves that fail together spread their first
- * retries over 10 s (eight of them span 2 s or more all but about once in 10,000 runs).
+ * retries over 10 s (seven of eight fall within one second about 6 times in 100,000 runs).
  */
 export const fullJitter: RetryPolicy = {
   name: "full-jitter",
