@@ -11,12 +11,22 @@
  * A=B exits 1, listing every scenario, when the two columns' verdicts differ: CI keeps the
  * reference's pika-4.0 profile identical to a real Pika 4.0.1 that way. Default columns: the
  * reference, its pika-4.0 profile judged by the 4.0.1 ledger, and its pika-3.5 profile judged by
- * the 3.5.5 ledger.
+ * the 3.5.5 ledger. After them, always, one column per Pika release family (3.3, 3.4, 3.5, 4.0):
+ * the verdicts its newest release's ledger predicts (expected-fail for a deviation, pass for a
+ * pass), labelled "from the ledger, not a run"; --same never needs them.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { type Column, columnDifferences, matrixHtml, matrixMarkdown } from "../harness/report/matrix";
+import { loadLedgers } from "../harness/report/ledger";
+import {
+  type Column,
+  columnDifferences,
+  familyLedgers,
+  ledgerColumn,
+  matrixHtml,
+  matrixMarkdown,
+} from "../harness/report/matrix";
 import type { VerdictFile } from "../harness/report/outcome";
 import { loadScenarios } from "../harness/spec/scenarios";
 import { runCliProcess } from "./runner";
@@ -84,9 +94,11 @@ export async function main(argv: string[]): Promise<number> {
     columns.push(readVerdicts(path.resolve(file), label));
   }
   fs.mkdirSync(out, { recursive: true });
-  const levels = new Map(
-    (await loadScenarios()).flatMap((sc) => (sc.id && sc.level ? [[sc.id, sc.level] as const] : [])),
-  );
+  const scenarios = await loadScenarios();
+  const levels = new Map(scenarios.flatMap((sc) => (sc.id && sc.level ? [[sc.id, sc.level] as const] : [])));
+  const names = new Map(scenarios.flatMap((sc) => (sc.id ? [[sc.id, sc.name] as const] : [])));
+  for (const { family, ledger } of familyLedgers(loadLedgers()))
+    columns.push(ledgerColumn(ledger, family, names));
   // Trace links relative to the page, so the folder can be moved or uploaded whole.
   for (const c of columns) if (c.traces) c.traces = path.relative(out, c.traces);
   fs.writeFileSync(path.join(out, "matrix.md"), matrixMarkdown(columns, levels));

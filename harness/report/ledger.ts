@@ -3,6 +3,9 @@
  * one build of a branch) is known to fail, each with the Pika issue or code it comes from, a
  * one-line reason, how it fails (a conformance assertion, or the node crashing) and the git sha
  * of the build it was seen failing on (`verified`), or `false` when it is derived from source.
+ * Its `passes` list the scenarios it is known to pass, each with a one-line reason and the same
+ * `verified`. `coverage: complete` claims that the two lists together name every scenario of the
+ * spec exactly once; `coverageProblems` checks that claim against the feature files.
  *
  * A build under test is identified by what INFO server reports, `pika_version` and
  * `pika_git_sha`; `chooseLedger` picks the ledger that judges it (by git sha first, then by
@@ -39,6 +42,17 @@ export interface Deviation {
   verified: string | false;
 }
 
+/** A scenario the release is known to pass: why (the source, or a run), and the build it was seen passing on. */
+export interface Pass {
+  id: string;
+  reason: string;
+  /** The git sha of the build this scenario was seen passing on, or false (derived from the source). */
+  verified: string | false;
+}
+
+/** `complete`: deviations and passes together account for every scenario; `partial`: not (yet). */
+export type Coverage = "complete" | "partial";
+
 export interface Ledger {
   /** The file's stem: a release ("4.0.1") or a branch build ("unstable-218b68bb"). */
   name: string;
@@ -47,6 +61,10 @@ export interface Ledger {
   /** Git shas of the builds it covers. */
   builds: string[];
   deviations: Map<string, Deviation>;
+  /** The scenarios it is known to pass (absent from a file: none). */
+  passes: Map<string, Pass>;
+  /** Whether deviations and passes claim to name every scenario (absent from a file: partial). */
+  coverage: Coverage;
   /** The file it was loaded from. */
   file?: string;
 }
@@ -73,35 +91,99 @@ export function parseLedger(text: string, name: string): Ledger {
   if (!Array.isArray(builds) || builds.some((b) => typeof b !== "string" || !SHA.test(b)))
     problems.push("builds must be a list of 40-character git shas");
   const buildList = Array.isArray(builds) ? builds.map(String) : [];
-  const list = Array.isArray(doc.deviations) ? (doc.deviations as Record<string, unknown>[]) : [];
-  if (!Array.isArray(doc.deviations)) problems.push("deviations must be a list");
-  const deviations = new Map<string, Deviation>();
-  list.forEach((d, i) => {
-    const where = `deviations[${i}]`;
-    if (typeof d.id !== "string" || !isScenarioId(d.id))
-      problems.push(`${where}.id must be a scenario ID like MS-DUP-01`);
-    for (const k of ["reference", "reason"])
-      if (typeof d[k] !== "string" || d[k] === "") problems.push(`${where}.${k} is missing`);
-    const kind = d.kind ?? "assertion";
-    if (kind !== "assertion" && kind !== "crash") problems.push(`${where}.kind must be assertion or crash`);
-    const verified = d.verified;
+  const verifiedProblem = (where: string, verified: unknown) => {
     if (verified !== false && !(typeof verified === "string" && SHA.test(verified)))
       problems.push(
         `${where}.verified must be false or the 40-character git sha of the build it was seen on`,
       );
     else if (typeof verified === "string" && !buildList.includes(verified))
       problems.push(`${where}.verified names ${verified}, which is not one of this ledger's builds`);
-    if (deviations.has(String(d.id))) problems.push(`${where}: ${d.id} is listed twice`);
-    deviations.set(String(d.id), {
-      id: String(d.id),
-      reference: String(d.reference),
-      reason: String(d.reason),
-      kind: kind as DeviationKind,
-      verified: typeof verified === "string" ? verified : false,
+  };
+  /** Where each ID was listed first, so that a second listing says both places. */
+  const listed = new Map<string, string>();
+  /** Checks an entry of `section` in order: its id, its own fields (`fields`), verified, a second listing. */
+  const check = (section: string, d: Record<string, unknown>, i: number, fields: (where: string) => void) => {
+    const where = `${section}[${i}]`;
+    if (typeof d.id !== "string" || !isScenarioId(d.id))
+      problems.push(`${where}.id must be a scenario ID like MS-DUP-01`);
+    fields(where);
+    verifiedProblem(where, d.verified);
+    const first = listed.get(String(d.id));
+    if (first) problems.push(`${where}: ${d.id} is listed twice (also at ${first})`);
+    else listed.set(String(d.id), where);
+    return !first;
+  };
+  const list = Array.isArray(doc.deviations) ? (doc.deviations as Record<string, unknown>[]) : [];
+  if (!Array.isArray(doc.deviations)) problems.push("deviations must be a list");
+  const deviations = new Map<string, Deviation>();
+  list.forEach((d, i) => {
+    const kind = d.kind ?? "assertion";
+    const first = check("deviations", d, i, (where) => {
+      for (const k of ["reference", "reason"])
+        if (typeof d[k] !== "string" || d[k] === "") problems.push(`${where}.${k} is missing`);
+      if (kind !== "assertion" && kind !== "crash") problems.push(`${where}.kind must be assertion or crash`);
     });
+    if (first)
+      deviations.set(String(d.id), {
+        id: String(d.id),
+        reference: String(d.reference),
+        reason: String(d.reason),
+        kind: kind as DeviationKind,
+        verified: typeof d.verified === "string" ? d.verified : false,
+      });
   });
+  const passList = doc.passes === undefined ? [] : doc.passes;
+  if (!Array.isArray(passList)) problems.push("passes must be a list");
+  const passes = new Map<string, Pass>();
+  (Array.isArray(passList) ? (passList as Record<string, unknown>[]) : []).forEach((p, i) => {
+    const first = check("passes", p, i, (where) => {
+      if (typeof p.reason !== "string" || p.reason === "") problems.push(`${where}.reason is missing`);
+    });
+    if (first)
+      passes.set(String(p.id), {
+        id: String(p.id),
+        reason: String(p.reason),
+        verified: typeof p.verified === "string" ? p.verified : false,
+      });
+  });
+  const coverage = doc.coverage ?? "partial";
+  if (coverage !== "complete" && coverage !== "partial")
+    problems.push("coverage must be complete or partial");
   if (problems.length) throw new Error(`ledger ${name} is invalid:\n  ${problems.join("\n  ")}`);
-  return { name, reports: String(doc.pika_version), builds: buildList, deviations };
+  return {
+    name,
+    reports: String(doc.pika_version),
+    builds: buildList,
+    deviations,
+    passes,
+    coverage: coverage as Coverage,
+  };
+}
+
+/**
+ * What is wrong with a ledger's account of the spec's scenarios (`ids`: every scenario ID of the
+ * feature files), one line each: an ID that is no scenario of the spec, and, for a ledger that
+ * says `coverage: complete`, every scenario it lists neither as a deviation nor as a pass. An ID
+ * listed twice is refused when the ledger is parsed. Empty when the account is right.
+ */
+export function coverageProblems(ledger: Ledger, ids: Iterable<string>): string[] {
+  const spec = new Set(ids);
+  const problems: string[] = [];
+  for (const [section, map] of [
+    ["deviations", ledger.deviations],
+    ["passes", ledger.passes],
+  ] as const)
+    for (const id of map.keys())
+      if (!spec.has(id))
+        problems.push(`ledger ${ledger.name}: ${section} names ${id}, which is no scenario of the spec`);
+  if (ledger.coverage === "complete") {
+    const missing = [...spec].filter((id) => !ledger.deviations.has(id) && !ledger.passes.has(id)).sort();
+    if (missing.length)
+      problems.push(
+        `ledger ${ledger.name} says coverage: complete, but lists neither as a deviation nor as a pass: ${missing.join(", ")}`,
+      );
+  }
+  return problems;
 }
 
 /** Loads a ledger by name, or from a file path; an unknown name is an error naming the known ones. */
