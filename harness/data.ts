@@ -12,8 +12,9 @@
  * master has acknowledged all three commands.
  */
 import { expect, expectWithin } from "./check";
-import type { Clock } from "./clock";
+import { BudgetExceeded, type Clock } from "./clock";
 import { replyText } from "./targets/admin";
+import type { Info } from "./targets/info";
 import type { SutNode } from "./targets/target";
 
 /** How many keys one MGET or SCAN step asks for. */
@@ -253,32 +254,6 @@ export async function ttlKeyWithin(
 }
 
 /**
- * Within `seconds`, INFO on `slave` shows the same binlog position for `db` as INFO on `master`:
- * the slave appended exactly the master's items, so its acks name the master's chips (R34).
- */
-export async function sameBinlogOffsetWithin(
-  clock: Clock,
-  master: SutNode,
-  slave: SutNode,
-  db: string,
-  seconds: number,
-): Promise<void> {
-  let last = "";
-  await expectWithin(
-    clock,
-    seconds,
-    async () => {
-      const [m, s] = [await master.info("replication"), await slave.info("replication")];
-      const [mo, so] = [m.binlogOffsets.get(db), s.binlogOffsets.get(db)];
-      last = `${master.name} ${db}:binlog_offset=${mo ?? "(absent)"}, ${slave.name} ${so ?? "(absent)"}`;
-      return mo !== undefined && mo === so;
-    },
-    `within ${seconds} s INFO on ${slave.name} shows ${master.name}'s binlog_offset for ${db}`,
-    () => last,
-  );
-}
-
-/**
  * PURGELOGSTO on `node` up to the binlog file before its current one for `db`: what an operator
  * (or expire-logs-nums) does to free disk, and what leaves a detached slave's position purged.
  * Returns the file it purged to; throws when the node refuses or has a single file.
@@ -316,4 +291,127 @@ export async function noWritesHeldDuring(
     `${node.name} holds none of the ${load.written} writes after ${seconds} s`,
     () => describeHeld(h, load.written),
   );
+}
+
+/**
+ * The prefix of the writes a node makes of its own before it is told SLAVEOF (DS-DIV): as long as
+ * the master's ("w"), so equal numbers of writes take equal binlog bytes on both.
+ */
+export const OWN_PREFIX = "x";
+
+/** `count` writes of `node`'s own (keys under OWN_PREFIX), made before it becomes a slave. */
+export function writeOwn(node: SutNode, count: number): Promise<void> {
+  return new WriteLoad(OWN_PREFIX).write(node, count);
+}
+
+/** A binlog position "filenum offset" as a number that orders positions (offsets stay below 2^40). */
+const position = (at: string) => {
+  const [filenum = 0, offset = 0] = at.split(" ").map(Number);
+  return filenum * 2 ** 40 + offset;
+};
+
+/** Where a slave's binlog position stands against its master's. */
+export type OffsetRelation = "equal to" | "ahead of" | "behind";
+
+const RELATIONS: Record<OffsetRelation, (slave: number, master: number) => boolean> = {
+  "equal to": (s, m) => s === m,
+  "ahead of": (s, m) => s > m,
+  behind: (s, m) => s < m,
+};
+
+/**
+ * Within `seconds`, INFO shows `slave`'s binlog position for `db` equal to `master`'s (it appended
+ * exactly the master's items, so its acks name the master's chips, R34), ahead of it (the premise
+ * of a TrySync the master must answer kSyncPointLarger) or behind it (one it could continue from).
+ */
+export async function binlogOffsetWithin(
+  clock: Clock,
+  master: SutNode,
+  slave: SutNode,
+  db: string,
+  where: OffsetRelation,
+  seconds: number,
+): Promise<void> {
+  let last = "";
+  await expectWithin(
+    clock,
+    seconds,
+    async () => {
+      const [m, s] = [await master.info("replication"), await slave.info("replication")];
+      const [mo, so] = [m.binlogOffsets.get(db), s.binlogOffsets.get(db)];
+      last = `${slave.name} ${db}:binlog_offset=${so ?? "(absent)"}, ${master.name} ${mo ?? "(absent)"}`;
+      return mo !== undefined && so !== undefined && RELATIONS[where](position(so), position(mo));
+    },
+    `within ${seconds} s INFO on ${slave.name} shows a binlog_offset for ${db} ${where} ${master.name}'s`,
+    () => last,
+  );
+}
+
+/** How a slave with a history other than its master's came out of SLAVEOF (DS-DIV). */
+export type DivergenceOutcome =
+  /** It reported its link up `upAfterS` into the window and then held exactly the master's keys and values. */
+  | { kind: "synced"; upAfterS: number; keys: number }
+  /** Its link stayed down for the whole window; `state` is what its INFO said last. */
+  | { kind: "refused"; state: string };
+
+/** A slave's replication state from INFO replication, in one line. */
+export function linkState(info: Info | undefined): string {
+  if (!info) return "no INFO read";
+  const f = (k: string) => (info.fields.has(k) ? [`${k}:${info.fields.get(k)}`] : []);
+  return [...f("master_link_status"), ...f("db_repl_state")].join(", ") || "no master_link_status";
+}
+
+/** One line for the report: what the slave did. */
+export function describeOutcome(slave: string, o: DivergenceOutcome): string {
+  return o.kind === "synced"
+    ? `${slave} linked after ${o.upAfterS.toFixed(1)} s and holds the master's ${o.keys} keys and values, none of its own`
+    : `${slave} refused: its link stayed down (${o.state})`;
+}
+
+/**
+ * During `seconds` after SLAVEOF, `slave` never reports master_link_status:up while holding data
+ * `master` does not have (R22, R30, R41): either its link comes up and within `graceS` it holds
+ * exactly the master's keys and values (a full sync replaced its own), or its link stays down
+ * for the whole window (it refused, visibly). Returns which; throws a Mismatch when it reports
+ * its link up and still differs from the master `graceS` later.
+ */
+export async function noSilentDivergenceDuring(
+  clock: Clock,
+  master: SutNode,
+  slave: SutNode,
+  seconds: number,
+  graceS: number,
+): Promise<DivergenceOutcome> {
+  const start = clock.now();
+  let info: Info | undefined;
+  try {
+    await clock.within(
+      seconds,
+      async () => {
+        info = await slave.info("replication");
+        return info.masterLinkStatus === "up";
+      },
+      `${slave.name} reports master_link_status:up`,
+    );
+  } catch (err) {
+    if (err instanceof BudgetExceeded) return { kind: "refused", state: linkState(info) };
+    throw err;
+  }
+  const upAfterS = (clock.now() - start) / 1000;
+  let last = "";
+  let keys = 0;
+  await expectWithin(
+    clock,
+    graceS,
+    async () => {
+      const m = await dataset(master);
+      keys = m.size;
+      last = datasetDifference(m, await dataset(slave));
+      return last === "";
+    },
+    `${slave.name} reports master_link_status:up only holding the same keys and values as ${master.name} (within ${graceS} s), or keeps its link down`,
+    () =>
+      `master_link_status:up ${upAfterS.toFixed(1)} s into the ${seconds} s, and ${graceS} s later, of ${keys} keys on ${master.name}: ${last}`,
+  );
+  return { kind: "synced", upAfterS, keys };
 }

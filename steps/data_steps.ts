@@ -1,10 +1,13 @@
 /** Steps of the data plane: a write load on the master, and what the slave holds of it (harness/data.ts). */
 import {
+  binlogOffsetWithin,
+  describeOutcome,
+  noSilentDivergenceDuring,
   noWritesHeldDuring,
   purgeBinlogsBeforeCurrent,
-  sameBinlogOffsetWithin,
   sameDataWithin,
   ttlKeyWithin,
+  writeOwn,
   writesOnceWithin,
   writeWithTtl,
 } from "../harness/data";
@@ -53,7 +56,7 @@ step(
 step(
   "within {duration} INFO on the slave shows the master's binlog_offset for {word}",
   function (s: number, db: string) {
-    return sameBinlogOffsetWithin(this.clock, this.master, this.node("slave"), db, s);
+    return binlogOffsetWithin(this.clock, this.master, this.node("slave"), db, "equal to", s);
   },
 );
 
@@ -64,3 +67,32 @@ step("the master purges its binlog files before the current one of {word}", asyn
 step("during {duration} the slave under test holds none of the writes", function (s: number) {
   return noWritesHeldDuring(this.clock, this.node("slave"), this.load, s);
 });
+
+// --- a slave whose history is not its master's (DS-DIV) ----------------------------------
+
+step(
+  "a master under test and a slave under test with another master's replication_id, with a wire proxy in front of the master",
+  function () {
+    return this.startPairThroughProxy(["slave"], { master: { replicationId: this.newReplicationId() } });
+  },
+);
+
+step("{int} writes of its own are made on the slave under test", function (n: number) {
+  return writeOwn(this.node("slave"), n);
+});
+
+for (const where of ["ahead of", "behind"] as const)
+  step(
+    `within {duration} INFO on the slave under test shows a binlog_offset for {word} ${where} the master's`,
+    function (s: number, db: string) {
+      return binlogOffsetWithin(this.clock, this.master, this.node("slave"), db, where, s);
+    },
+  );
+
+step(
+  "during {duration} the slave under test keeps master_link_status down, or reports it up and within {duration} holds the same keys and values as the master",
+  async function (s: number, grace: number) {
+    const outcome = await noSilentDivergenceDuring(this.clock, this.master, this.node("slave"), s, grace);
+    this.log(describeOutcome(this.node("slave").name, outcome));
+  },
+);

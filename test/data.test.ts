@@ -6,18 +6,26 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Mismatch } from "../harness/check";
 import {
+  binlogOffsetWithin,
   dataset,
   datasetDifference,
   describeHeld,
+  describeOutcome,
   heldOnce,
+  linkState,
+  noSilentDivergenceDuring,
   noWritesHeldDuring,
   purgeBinlogsBeforeCurrent,
   ranges,
   sameDataWithin,
   WriteLoad,
+  writeOwn,
   writesOnceWithin,
 } from "../harness/data";
+import { behaviourOf } from "../harness/reference/behaviour";
+import { parseInfo } from "../harness/targets/info";
 import { ReferenceTarget } from "../harness/targets/reference";
+import type { SutNode } from "../harness/targets/target";
 
 test("sequence numbers print as ranges, shortened past a limit", () => {
   assert.equal(ranges([3, 4, 5, 9]), "3-5, 9");
@@ -118,5 +126,97 @@ test("a node that holds none of the writes passes noWritesHeldDuring; one write 
   await assert.rejects(
     noWritesHeldDuring(t.clock, other, load, 1),
     /slave holds none of the 3 writes after 1 s[\s\S]*2 lost \(1, 3\)/,
+  );
+});
+
+/** SLAVEOF `master` on `slave`, answered OK. */
+async function slaveOf(slave: SutNode, master: SutNode): Promise<void> {
+  const admin = await slave.admin();
+  try {
+    assert.equal(await admin.call("SLAVEOF", "127.0.0.1", String(master.port)), "OK");
+  } finally {
+    admin.close();
+  }
+}
+
+/** A master with 100 writes and a slave with 50 of its own, ids as given; the slave told SLAVEOF. */
+async function divergedPair(t: ReferenceTarget, masterId: string, slaveId: string) {
+  const master = await t.startNode("master", { replicationId: masterId });
+  const slave = await t.startNode("slave", { replicationId: slaveId });
+  await new WriteLoad().write(master, 100);
+  await writeOwn(slave, 50);
+  await binlogOffsetWithin(t.clock, master, slave, "db0", "behind", 1);
+  await slaveOf(slave, master);
+  return { master, slave };
+}
+
+test("a slave's binlog position is told ahead of or behind its master's, from INFO", async () => {
+  await using t = new ReferenceTarget(1);
+  const [master, slave] = [await t.startNode("master"), await t.startNode("slave")];
+  await new WriteLoad().write(master, 5);
+  await writeOwn(slave, 10);
+  await binlogOffsetWithin(t.clock, master, slave, "db0", "ahead of", 1);
+  await assert.rejects(binlogOffsetWithin(t.clock, master, slave, "db0", "behind", 1), (err: Error) => {
+    assert.ok(err instanceof Mismatch);
+    assert.match(err.message, /behind master's[\s\S]*slave db0:binlog_offset=0 \d+, master 0 \d+/);
+    return true;
+  });
+  await assert.rejects(binlogOffsetWithin(t.clock, master, slave, "db1", "ahead of", 1), /\(absent\)/);
+});
+
+test("a slave that refuses a foreign replication_id keeps its link down: refused, with its state", async () => {
+  await using t = new ReferenceTarget(1);
+  const { master, slave } = await divergedPair(t, "a".repeat(50), "b".repeat(50));
+  const outcome = await noSilentDivergenceDuring(t.clock, master, slave, 10, 1);
+  assert.deepEqual(outcome, {
+    kind: "refused",
+    state: "master_link_status:down, db_repl_state:(db0:NoConnect)",
+  });
+  assert.equal(
+    describeOutcome("slave", outcome),
+    "slave refused: its link stayed down (master_link_status:down, db_repl_state:(db0:NoConnect))",
+  );
+});
+
+test("a slave that goes on with a foreign replication_id reports up with its own keys: a Mismatch", async () => {
+  await using t = new ReferenceTarget(1, behaviourOf("slave-ignores-replid-mismatch"));
+  const { master, slave } = await divergedPair(t, "a".repeat(50), "b".repeat(50));
+  await assert.rejects(noSilentDivergenceDuring(t.clock, master, slave, 10, 1), (err: Error) => {
+    assert.ok(err instanceof Mismatch);
+    assert.match(
+      err.expected,
+      /slave reports master_link_status:up only holding the same keys and values as master/,
+    );
+    assert.match(err.actual, /50 keys missing on the slave \(w:seq:1,.*52 keys only on the slave \(x:count/);
+    return true;
+  });
+});
+
+test("a slave that comes up holding exactly the master's data is synced, with when and how many keys", async () => {
+  await using t = new ReferenceTarget(1);
+  const id = "c".repeat(50);
+  const master = await t.startNode("master", { replicationId: id });
+  const slave = await t.startNode("slave");
+  await new WriteLoad().write(master, 20);
+  await slaveOf(slave, master); // no replication_id: a full sync
+  const outcome = await noSilentDivergenceDuring(t.clock, master, slave, 10, 1);
+  assert.equal(outcome.kind, "synced");
+  assert.equal(outcome.kind === "synced" && outcome.keys, 22);
+  assert.match(
+    describeOutcome("slave", outcome),
+    /^slave linked after \d+\.\d s and holds the master's 22 keys/,
+  );
+});
+
+test("a slave's link state is told from INFO's master_link_status and db_repl_state", () => {
+  assert.equal(linkState(undefined), "no INFO read");
+  assert.equal(linkState(parseInfo("role:master\r\n")), "no master_link_status");
+  assert.equal(
+    linkState(
+      parseInfo(
+        "master_link_status:down\r\nrepl_connect_status:\r\ndb0:error\r\ndb_repl_state:(db0:Error)\r\n",
+      ),
+    ),
+    "master_link_status:down, db_repl_state:(db0:Error)",
   );
 });
