@@ -8,8 +8,10 @@ import type { RuleRef } from "../harness/check";
 import { expect } from "../harness/check";
 import type { Clock } from "../harness/clock";
 import { WriteLoad } from "../harness/data";
+import { RSYNC_SHIFT } from "../harness/net";
 import { linksUpWithin, proxyMark, slaveof } from "../harness/pair";
 import { ProbeMaster, type ProbeMasterMark } from "../harness/probe/master";
+import { RsyncProbe } from "../harness/probe/rsync";
 import { type ProbeConnection, ProbeSlave } from "../harness/probe/slave";
 import { WireProxy } from "../harness/proxy";
 import { startProfileNode } from "../harness/targets/profile-node";
@@ -44,6 +46,8 @@ export class PikaWorld extends World {
   /** The wire proxy between the pair under test, and when the last fault was injected. */
   proxy: WireProxy | undefined;
   fault: { at: number; mark: number } | undefined;
+  /** The probe rsync client on the master's P+10001 (features/data/auth.feature, DS-AUTH-04). */
+  rsyncProbe: RsyncProbe | undefined;
   /** The last reply to SLAVEOF. */
   slaveofReply: string | undefined;
   /** The writes made on the master (features/data): what the slaves must hold, each once. */
@@ -153,6 +157,14 @@ export class PikaWorld extends World {
   startProbeSlave(of: SutNode, node: PNode, auth?: string): ProbeSlave {
     const probe = new ProbeSlave(this.clock, this.trace, of.replPort, node, auth, of.schema);
     this.probe = probe;
+    this.defer(() => probe.close());
+    return probe;
+  }
+
+  /** A probe rsync client on the full-sync port P+10001 of `of`; closed after the scenario. */
+  startRsyncProbe(of: SutNode): RsyncProbe {
+    const probe = new RsyncProbe(this.clock, this.trace, of.port + RSYNC_SHIFT);
+    this.rsyncProbe = probe;
     this.defer(() => probe.close());
     return probe;
   }

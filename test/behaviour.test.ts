@@ -50,6 +50,9 @@ test("the pika-3.5 profile: the 3.5 schema, 3.5.5, names-only database check, an
   assert.equal(four.schema, "4.0");
   assert.equal(b.pksetexatInt32Ms, false, "#2857's TTL bug came after v3.5.5");
   assert.equal(four.pksetexatInt32Ms, true);
+  // Both serve the snapshot on P+10001 without auth (the same src/rsync_server.cc; DS-AUTH-04).
+  assert.equal(b.rsyncWithoutAuth, true);
+  assert.equal(four.rsyncWithoutAuth, true);
   const differ = (Object.keys(b) as (keyof typeof b)[]).filter((k) => b[k] !== four[k]).sort();
   assert.deepEqual(differ, ["dbNamesOnly", "pikaVersion", "pksetexatInt32Ms", "schema"]);
 });

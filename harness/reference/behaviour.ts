@@ -22,6 +22,13 @@ export interface Behaviour {
   removeOnClose: boolean;
   /** Pika dereferences a null database on DBSync/RemoveSlaveNode for an unknown name (R32). */
   crashOnUnknownDb: boolean;
+  /**
+   * The rsync server on P+10001 serves the current snapshot to any client, also with
+   * requirepass set, as Pika's does since v3.5.0 (src/rsync_server.cc checks nothing;
+   * DS-AUTH-04). false: with requirepass, only during a full sync an authenticated slave
+   * started (MasterSide.servedSnapshot).
+   */
+  rsyncWithoutAuth: boolean;
   // --- slave side
   retry: RetryPolicy;
   retryAfterOther: boolean;
@@ -84,6 +91,7 @@ export const CONFORMANT: Behaviour = {
   regenerateReplicationId: false,
   removeOnClose: true,
   crashOnUnknownDb: false,
+  rsyncWithoutAuth: false,
   retry: fullJitter,
   retryAfterOther: true,
   stopOnReplicationIdMismatch: true,
@@ -148,6 +156,11 @@ export const VARIANTS: Record<string, Variant> = {
     description: "SlaveItem left behind after its connection closes",
     behaviour: { removeOnClose: false },
   },
+  "rsync-no-auth": {
+    description:
+      "the snapshot on P+10001 served to a client that never authenticated, as Pika does (DS-AUTH-04)",
+    behaviour: { rsyncWithoutAuth: true },
+  },
   "crash-unknown-db": {
     description: "crash on DBSync or RemoveSlaveNode for an unknown database (R32)",
     behaviour: { crashOnUnknownDb: true },
@@ -197,6 +210,8 @@ const PIKA_4_0: Partial<Behaviour> = {
   requireNode: false,
   requireRegistration: false,
   crashOnUnknownDb: true,
+  // v3.5.5's src/rsync_server.cc is v4.0.1's, byte for byte (the in-process server since v3.5.0).
+  rsyncWithoutAuth: true,
   retry: fixedGate(10_000),
   emptyReplicationIdIsError: false,
   reconnectOnBadFrame: false,
@@ -211,12 +226,12 @@ const PIKA_4_0: Partial<Behaviour> = {
 export const PROFILES: Record<string, Variant> = {
   "pika-4.0": {
     description:
-      "Pika v4.0.1 and unstable as measured: #2291, R8, R11, R16, R21, R31, R32 deviations, 10 s gate, TTL keys expired on the slave (#2857; v4.0.0 shares all but that)",
+      "Pika v4.0.1 and unstable as measured: #2291, R8, R11, R16, R21, R31, R32 deviations, 10 s gate, the snapshot on P+10001 served without auth, TTL keys expired on the slave (#2857; v4.0.0 shares all but that)",
     behaviour: { ...PIKA_4_0, pksetexatInt32Ms: true },
   },
   "pika-3.5": {
     description:
-      "Pika v3.5.5 from its source and the team's notes: the 3.5 wire schema (no db_instance_num), a slave that compares database names only, and the handshake deviations of pika-4.0",
+      "Pika v3.5.5 from its source and the team's notes: the 3.5 wire schema (no db_instance_num), a slave that compares database names only, and the handshake deviations of pika-4.0 (the snapshot on P+10001 served without auth among them)",
     // #2291 (kOther to duplicates) was seen on a v3.5.5 build (docs/PROTOCOL.md §11.5); the rest
     // is read from the v3.5.5 code, where the handlers are those of v4.0 (§7.2). The 14.5 s
     // SIGTERM exit was measured on v4.0.1 only.

@@ -23,7 +23,8 @@
  * binlog filenum is more than 50 (kDBSyncMaxGap) past it; otherwise a new one (a new uuid)
  * replaces it. The snapshot is taken at once (Pika's BgSave runs in the background, and a meta
  * request meanwhile is refused). The rsync server (rsync.ts) serves it on P+10001; BGSAVE takes
- * a new one.
+ * a new one. With requirepass set, P+10001 serves it only during a full sync an authenticated
+ * slave started (servedSnapshot; Pika serves it to anyone).
  */
 import type { Socket } from "node:net";
 import type { Clock, TimerHandle } from "../clock";
@@ -492,6 +493,28 @@ export class MasterSide {
   /** The snapshot served for a database now, if it has one. */
   snapshotOf(db: string): Snapshot | undefined {
     return this.snapshots.get(db);
+  }
+
+  /**
+   * The snapshot the rsync server on P+10001 may serve for a database now (DS-AUTH, R11/R36).
+   * Without requirepass, the current one. With requirepass, only while a full sync that an
+   * authenticated slave started is under way: a session of that database in DbSync, which only
+   * a DBSync answered kOk creates, on a connection holding a SlaveItem, which only a MetaSync
+   * with the password registers; the session leaves DbSync at the slave's first BinlogSync and
+   * ends with its connection. Otherwise none, so a meta or file request is answered kErr with
+   * an empty uuid, as for a database without a snapshot. RsyncRequest carries no credential,
+   * so this is the reference's own rule, not Pika's: Pika's rsync server serves the current
+   * dump to any client (src/rsync_server.cc checks nothing), which `rsyncWithoutAuth` restores.
+   * On loopback the peer address cannot tell a slave from another client, so a client that
+   * asks while a legitimate full sync is under way is served too.
+   */
+  servedSnapshot(db: string): Snapshot | undefined {
+    const snap = this.snapshots.get(db);
+    if (!snap || this.settings.behaviour.rsyncWithoutAuth || this.settings.requirepass() === "") return snap;
+    const syncing = [...(this.sessions.get(db)?.values() ?? [])].some(
+      (n) => n.state === "DbSync" && this.slaves.has(n.key),
+    );
+    return syncing ? snap : undefined;
   }
 
   /** Takes a new snapshot of a database at its binlog's producer position (BGSAVE, TryDBSync). */

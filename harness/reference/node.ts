@@ -135,7 +135,7 @@ export class ReferenceNode {
         return i < 0 ? undefined : this.keyspace.saveDb(i);
       },
     });
-    this.rsync = new RsyncServer((db) => this.master.snapshotOf(db));
+    this.rsync = new RsyncServer((db) => this.master.servedSnapshot(db));
     this.slave = new SlaveSide(this.clock, {
       port: this.port,
       databases: this.databases,
@@ -382,7 +382,7 @@ export class ReferenceNode {
     }
   }
 
-  /** INFO text in Pika's layout (sections "server" and "replication"). */
+  /** INFO text in Pika's layout (sections "server", "replication" and "stats"). */
   info(section: string): string {
     const parts: string[] = [];
     if (section === "all" || section === "server") {
@@ -397,6 +397,8 @@ export class ReferenceNode {
       );
     }
     if (section === "all" || section === "replication") parts.push(this.infoReplication().join("\r\n"));
+    // BGSAVE takes its snapshot at once: never in the middle of one.
+    if (section === "all" || section === "stats") parts.push(["# Stats", "is_bgsaving:No"].join("\r\n"));
     return `${parts.join("\r\n\r\n")}\r\n`;
   }
 
