@@ -1,6 +1,6 @@
 /**
- * Retry-storm figures: the half-open reconnect of #2291 and 8 slaves losing their master at
- * once, on the conformant reference, on its kOther variant and its pika-4.0 and pika-3.5 profiles, on each real
+ * Retry-storm figures: the half-open reconnect of #2291, 8 slaves losing their master at
+ * once and a BinlogSync response lost on the wire, on the conformant reference, on its kOther variant and its pika-4.0 and pika-3.5 profiles, on each real
  * Pika binary given with --pika-bin, and on the target of the environment when PIKA_TARGET names
  * a real one: MetaSync attempts and time to recovery, and of the writes made before and during
  * the fault, how many each slave lost or applied twice and when it held every one of them once.
@@ -14,7 +14,13 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { seedFrom } from "../harness/clock";
 import { type Panel, timelineSvg } from "../harness/report/timeline";
-import { type CaseResult, firstAttemptSpread, halfOpenCase, stormCase } from "../harness/storm";
+import {
+  type CaseResult,
+  firstAttemptSpread,
+  halfOpenCase,
+  lostFrameCase,
+  stormCase,
+} from "../harness/storm";
 import { createTarget, loadSettings } from "../harness/targets/select";
 
 interface Column {
@@ -64,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
     for (const run of [
       (t: Parameters<typeof halfOpenCase>[0]) => halfOpenCase(t),
       (t: Parameters<typeof stormCase>[0]) => stormCase(t),
+      (t: Parameters<typeof lostFrameCase>[0]) => lostFrameCase(t),
     ]) {
       const r = await measure(col, run);
       const recovered = r.recoveries.filter((x) => x.recoveredS !== undefined);

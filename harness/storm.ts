@@ -1,6 +1,7 @@
 /**
  * The two reconnection cases of Pika issue #2291, staged on any target and measured on the
- * wire: the half-open replication connection, and K slaves losing their master at once. The
+ * wire: the half-open replication connection, and K slaves losing their master at once; and a
+ * BinlogSync response lost on a connection that stays up (DS-LOST-01). The
  * scenarios in features/pair assert budgets on the same situations; these procedures observe
  * them for longer (a stock Pika needs about 180 s) and return figures: attempts and time to
  * recovery per slave, and what became of the writes made before and during the fault
@@ -13,6 +14,7 @@ import { linksUpWithin, proxyMark, type Recovery, recoveryFigures, slaveof } fro
 import { WireProxy } from "./proxy";
 import type { SutNode, Target } from "./targets/target";
 import { Trace } from "./trace/trace";
+import { MsgType } from "./wire";
 
 /** What one slave holds of the writes, at the end of the observation. */
 export interface DataFigures {
@@ -96,6 +98,17 @@ export const halfOpenCase = (target: Target, horizonS = 240) =>
 
 export const stormCase = (target: Target, k = 8, horizonS = 60) =>
   stage(target, `storm-${k}`, k, horizonS, (p) => p.cut({ port: "repl" }, "fin"));
+
+/** One BinlogSync response carrying writes dropped on a live connection (DS-LOST-01). */
+export const lostFrameCase = (target: Target, horizonS = 30) =>
+  stage(target, "lost-frame", 1, horizonS, (p) =>
+    p.add({
+      kind: "drop",
+      direction: "toSlave",
+      match: { type: MsgType.kBinlogSync, carriesBinlog: true },
+      times: 1,
+    }),
+  );
 
 /** Spread of the first attempts after the fault, in seconds (0: all at once). */
 export function firstAttemptSpread(r: Recovery[]): number | undefined {

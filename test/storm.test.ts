@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { XMLValidator } from "fast-xml-parser";
 import { behaviourOf } from "../harness/reference/behaviour";
 import { roundTicks, timelineSvg } from "../harness/report/timeline";
-import { firstAttemptSpread, halfOpenCase, stormCase } from "../harness/storm";
+import { firstAttemptSpread, halfOpenCase, lostFrameCase, stormCase } from "../harness/storm";
 import { ReferenceTarget } from "../harness/targets/reference";
 
 test("half-open: the reference is back with one MetaSync; the kOther variant loops until the 180 s idle close", async () => {
@@ -43,6 +43,23 @@ test("storm: the reference's slaves spread out; Pika's fixed gate sends all 8 at
     await using t = new ReferenceTarget(2, behaviourOf("pika-4.0"));
     const r = await stormCase(t, 8);
     assert.equal(firstAttemptSpread(r.recoveries), 0);
+  }
+});
+
+test("lost frame: the reference resyncs from its own position; the pika-4.0 profile applies past the gap and loses writes", async () => {
+  {
+    await using t = new ReferenceTarget(3);
+    const r = await lostFrameCase(t);
+    assert.deepEqual(
+      r.data.map(({ written, lost, appliedTwice }) => ({ written, lost, appliedTwice })),
+      [{ written: 200, lost: 0, appliedTwice: 0 }],
+    );
+  }
+  {
+    await using t = new ReferenceTarget(3, behaviourOf("pika-4.0"));
+    const r = await lostFrameCase(t);
+    assert.ok((r.data[0]?.lost ?? 0) > 0, `lost ${r.data[0]?.lost}`);
+    assert.equal(r.data[0]?.convergedS, undefined);
   }
 });
 

@@ -53,3 +53,31 @@ Feature: Writes reach the slave, each exactly once
       Then within 20 s INFO on the slave shows master_link_status:up
       And within 1 s the slave under test holds each write exactly once
       And within 1 s the slave under test holds the same keys and values as the master
+
+    @DS-DOWN-03 @must @pair @fresh-node
+    Scenario: Writes while the TrySync reply after a cut is delayed by 12 s (#2655)
+      A slave that gives up on the reply after 10 s and sends TrySync again gets two answers
+      and two sessions; the one it keeps must resume at its own offset.
+      Given a master and a slave under test linked through a wire proxy
+      And 100 writes are made on the master
+      And the proxy delays the first TrySync response by 12 s
+      When the proxy cuts the replication connection with RST
+      And 100 writes are made on the master
+      Then within 30 s INFO on the slave shows master_link_status:up
+      And within 1 s the slave under test holds each write exactly once
+      And within 1 s the slave under test holds the same keys and values as the master
+
+  Rule: DS-LOST: After a BinlogSync response is lost on the wire, every write the master acknowledged MUST be on the slave, none twice, within 20 s of the loss
+    Protocol: R42, R34. Each response carries the binlog offset of its first item, so a slave can
+    tell that what it got does not continue its own binlog; the budget is the re-handshake's. The
+    proxy keeps the connection open and drops one frame, as a broken middlebox would.
+
+    @DS-LOST-01 @must @pair @fresh-node
+    Scenario: A BinlogSync response carrying writes is lost
+      Given a master and a slave under test linked through a wire proxy
+      And 100 writes are made on the master
+      And within 1 s the slave under test holds each write exactly once
+      And the proxy drops the first BinlogSync response carrying writes
+      When 100 writes are made on the master
+      Then within 20 s the slave under test holds each write exactly once
+      And within 1 s the slave under test holds the same keys and values as the master
