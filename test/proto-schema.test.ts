@@ -248,7 +248,7 @@ describe("a disagreement is named", () => {
       "InnerMessage.BinlogOffset[1]: schema offset: string, declared offset: number",
       "InnerMessage.Node[1]: schema port?: number, declared port: number",
       "InnerMessage.InnerRequest.MetaSync[2]: schema tls?: boolean, declared (absent)",
-      "InnerMessage.InnerResponse.MetaSync[2]: schema serverId: string, declared runId: string",
+      "InnerMessage.InnerResponse.MetaSync[2]: schema serverId: string, declared runId?: string",
     ]);
   });
 });

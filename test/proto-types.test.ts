@@ -48,7 +48,11 @@ describe("generated declarations", () => {
 
   test("a required field an older schema lacks (SCHEMA_VERSIONS) is optional, and says which schema lacks it", () => {
     const kit = kitDeclarations();
-    assert.match(kit, /db_instance_num = 3 \(absent in the 3\.5 schema\).*\n\s*dbInstanceNum\?: number;/);
+    assert.match(
+      kit,
+      /db_instance_num = 3 \(absent in the 3\.5 and 3\.3 schemas\).*\n\s*dbInstanceNum\?: number;/,
+    );
+    assert.match(kit, /run_id = 3 \(absent in the 3\.3 schema\).*\n\s*runId\?: string;/);
     const plain = declarations(PROTO_FILE, {
       enums: ENUMS,
       enumsFrom: "../proto",

@@ -69,6 +69,8 @@ describe("schema versions", () => {
     assert.equal(schemaForVersion("5.0.0"), "4.0");
     assert.equal(schemaForVersion("3.5.5"), "3.5");
     assert.equal(schemaForVersion("v3.5.0"), "3.5");
+    assert.equal(schemaForVersion("3.4.1"), "3.3");
+    assert.equal(schemaForVersion("3.3.6"), "3.3");
     assert.equal(schemaForVersion("unstable"), "4.0");
   });
 
@@ -93,7 +95,10 @@ describe("schema versions", () => {
 
   test("a 3.5 reply fails the 4.0 schema, and the error says it is valid in the 3.5 schema", () => {
     const e = messageError(() => decodeResponse(REPLY_35));
-    assert.match(e.message, /4\.0 schema: missing required db_instance_num \(valid in the 3\.5 schema\)/);
+    assert.match(
+      e.message,
+      /4\.0 schema: missing required db_instance_num \(valid in the 3\.5 and 3\.3 schemas\)/,
+    );
     assert.equal(messageError(() => decodeResponse(REPLY_35, "4.0")).message, e.message);
   });
 
@@ -112,22 +117,31 @@ describe("schema versions", () => {
     assert.deepEqual(encodeResponse(OK_40, false, "3.5"), REPLY_35);
   });
 
-  test("a frame both schemas refuse keeps its own error, with no word of another schema", () => {
-    for (const v of ["3.5", "4.0"] as const) {
+  test("a frame every schema refuses keeps its own error, with no word of another schema", () => {
+    for (const v of ["3.3", "3.5", "4.0"] as const) {
       const e = messageError(() => decodeResponse(hex("08 01", "10 04"), v));
       assert.match(e.message, /InnerResponse/);
       assert.doesNotMatch(e.message, /valid in the/);
     }
   });
 
-  test("a 3.5 reply missing another required field is refused in both, valid in neither", () => {
+  test("a reply without run_id (a 3.3 or 3.4 master's) is refused by the 3.5 and 4.0 schemas and read in the 3.3 schema", () => {
     const noRunId = encodeResponse(
-      { ...OK_40, metaSync: { ...OK_40.metaSync, runId: undefined } } as never,
+      { ...OK_40, metaSync: { ...OK_40.metaSync, runId: undefined, replicationId: undefined } } as never,
       false,
       "3.5",
     );
-    assert.match(messageError(() => decodeResponse(noRunId, "3.5")).message, /runId/);
-    assert.doesNotMatch(messageError(() => decodeResponse(noRunId, "4.0")).message, /valid in the/);
+    assert.match(
+      messageError(() => decodeResponse(noRunId, "3.5")).message,
+      /3\.5 schema: missing required run_id \(valid in the 3\.3 schema\)/,
+    );
+    assert.match(messageError(() => decodeResponse(noRunId, "4.0")).message, /valid in the 3\.3 schema\)/);
+    const m = decodeResponse(noRunId, "3.3");
+    assert.deepEqual(m.metaSync?.dbsInfo, [{ dbName: "db0", slotNum: 1 }]);
+    assert.equal(m.metaSync?.runId, undefined);
+    assert.match(summarize(m), /run_id=- repl_id=-/);
+    // A 3.3 slave's bytes: the probe master answers it without run_id, replication_id, db_instance_num.
+    assert.deepEqual(encodeResponse(OK_40, true, "3.3"), noRunId);
   });
 
   test("requests are the same in both schemas", () => {
@@ -181,14 +195,14 @@ describe("probes speak the schema of the node under test", () => {
     );
   });
 
-  test("a 3.5 reply read in the 4.0 schema is recorded as valid in the 3.5 schema only", async (t) => {
+  test("a 3.5 reply read in the 4.0 schema is recorded as valid in the older schemas", async (t) => {
     const { got, trace } = await metaSyncReply(t, "3.5", undefined);
     assert.equal(got?.msg, undefined);
     assert.match(
       got?.error ?? "",
-      /4\.0 schema: missing required db_instance_num \(valid in the 3\.5 schema\)/,
+      /4\.0 schema: missing required db_instance_num \(valid in the 3\.5 and 3\.3 schemas\)/,
     );
-    assert.ok(trace.events.some((e) => /^undecodable: .*valid in the 3\.5 schema/.test(e.summary)));
+    assert.ok(trace.events.some((e) => /^undecodable: .*valid in the 3\.5 and 3\.3 schemas/.test(e.summary)));
   });
 
   test("the default probe master answers in the 4.0 schema, which a 3.5 reader also reads", async (t) => {
@@ -226,7 +240,7 @@ describe("the reference's pika-3.5 profile speaks the 3.5 schema", () => {
     const in40 = await read(undefined, 40001);
     assert.match(
       in40?.error ?? "",
-      /4\.0 schema: missing required db_instance_num \(valid in the 3\.5 schema\)/,
+      /4\.0 schema: missing required db_instance_num \(valid in the 3\.5 and 3\.3 schemas\)/,
     );
   });
 

@@ -13,12 +13,12 @@ export function completeMetaSync(r: InnerResponse, databases: number): void {
   expect(
     !!ms &&
       (ms.dbsInfo?.length ?? 0) === databases &&
-      ms.runId.length === 40 &&
+      ms.runId?.length === 40 &&
       (ms.replicationId ?? "") !== "",
     `meta_sync with ${databases} dbs_info entr${databases === 1 ? "y" : "ies"}, a 40-character run_id and a non-empty replication_id`,
     () =>
       ms
-        ? `${ms.dbsInfo?.length ?? 0} dbs_info, run_id of ${ms.runId.length} characters, replication_id "${ms.replicationId ?? ""}"`
+        ? `${ms.dbsInfo?.length ?? 0} dbs_info, ${ms.runId === undefined ? "no run_id" : `run_id of ${ms.runId.length} characters`}, replication_id "${ms.replicationId ?? ""}"`
         : "no meta_sync",
   );
 }

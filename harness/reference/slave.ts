@@ -326,8 +326,8 @@ export class SlaveSide {
       return;
     }
     const ms = m.metaSync;
-    // Names only: v3.5.3-3.5.5 do so, and a reply in the 3.5 schema carries no db_instance_num.
-    const namesOnly = b.dbNamesOnly || b.schema === "3.5";
+    // Names only: v3.5.3-3.5.5 do so, and a reply in a 3.x schema carries no db_instance_num.
+    const namesOnly = b.dbNamesOnly || b.schema !== "4.0";
     const key = (db: string, n?: number) => (namesOnly ? db : `${db}/${n}`);
     const own = new Set(this.settings.databases.map((db) => key(db, this.settings.dbInstanceNum)));
     const theirs = new Set((ms?.dbsInfo ?? []).map((d) => key(d.dbName, d.dbInstanceNum)));

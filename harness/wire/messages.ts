@@ -144,7 +144,7 @@ export function summarize(m: InnerRequest | InnerResponse): string {
             ?.map((d) => (d.dbInstanceNum === undefined ? d.dbName : `${d.dbName}/${d.dbInstanceNum}`))
             .join(",") ?? "";
         return ms
-          ? `${type} ${code}${reply} dbs=[${dbs}] run_id=${ms.runId.slice(0, 8)}… repl_id=${ms.replicationId ?? "-"}`
+          ? `${type} ${code}${reply} dbs=[${dbs}] run_id=${ms.runId === undefined ? "-" : `${ms.runId.slice(0, 8)}…`} repl_id=${ms.replicationId ?? "-"}`
           : `${type} ${code}${reply}`;
       }
       case MsgType.kTrySync: {

@@ -15,8 +15,8 @@ export type { InnerMessage, Messages };
 
 export const PROTO_FILE = kitPath("fixtures", "proto", "inner_message.proto");
 
-/** A release family's wire schema: "4.0" (v4.0.0 on, the .proto), "3.5" (v3.5.x). */
-export type SchemaVersion = "3.5" | "4.0";
+/** A release family's wire schema: "4.0" (v4.0.0 on, the .proto), "3.5" (v3.5.x), "3.3" (v3.3.x and v3.4.x). */
+export type SchemaVersion = "3.3" | "3.5" | "4.0";
 /** The schema of a node whose version is not known: the .proto's. */
 export const DEFAULT_SCHEMA: SchemaVersion = "4.0";
 
@@ -35,17 +35,27 @@ export const SCHEMA_VERSIONS: Readonly<
     lacks: ["InnerMessage.InnerResponse.MetaSync.DBInfo.db_instance_num"],
     releases: "v3.5.0 to v3.5.5",
   },
+  "3.3": {
+    // run_id arrived in v3.5.0 as a required field, replication_id in v3.5.1 (optional); the
+    // other differences of v3.3/v3.4's .proto are names only (Partition, table_name), not bytes.
+    lacks: [
+      "InnerMessage.InnerResponse.MetaSync.DBInfo.db_instance_num",
+      "InnerMessage.InnerResponse.MetaSync.run_id",
+      "InnerMessage.InnerResponse.MetaSync.replication_id",
+    ],
+    releases: "v3.3.0 to v3.4.1",
+  },
 };
 
 /**
- * The schema of a Pika version string ("3.5.5", "v4.0.1", what pika_version reports): 3.x is
- * "3.5", anything else (4.x and later, a branch name, the reference's own) the .proto's. Pika
- * 3.3.x and 3.4.x masters lack run_id as well, which no schema here models: their MetaSync
- * replies fail the 3.5 schema on run_id.
+ * The schema of a Pika version string ("3.5.5", "v4.0.1", what pika_version reports): 3.5.x is
+ * "3.5", older 3.x "3.3", anything else (4.x and later, a branch name, the reference's own) the
+ * .proto's.
  */
 export function schemaForVersion(version: string | undefined): SchemaVersion {
   const v = version === undefined ? undefined : parseVersion(version);
-  return v && v[0] < 4 ? "3.5" : DEFAULT_SCHEMA;
+  if (!v || v[0] >= 4) return DEFAULT_SCHEMA;
+  return v[0] === 3 && (v[1] ?? 0) >= 5 ? "3.5" : "3.3";
 }
 
 const camel = (name: string) => protobuf.util.camelCase(name);
@@ -225,9 +235,10 @@ function decode<N extends keyof Messages>(
   // protobufjs's decoder names a missing field without its path ("missing required 'x'"),
   // check() with it ("missing required field a.b[0].x").
   const missing = /missing required (?:field )?'?((?:[\w[\]]+\.)*)(\w+)'?$/.exec(got.message);
+  const valid = `valid in the ${others.join(" and ")} schema${others.length > 1 ? "s" : ""}`;
   const what = missing
-    ? `missing required ${snake(missing[2] ?? "")} (valid in the ${others.join(", ")} schema)${missing[1] ? `, at ${missing[1].slice(0, -1)}` : ""}`
-    : `${got.message} (valid in the ${others.join(", ")} schema)`;
+    ? `missing required ${snake(missing[2] ?? "")} (${valid})${missing[1] ? `, at ${missing[1].slice(0, -1)}` : ""}`
+    : `${got.message} (${valid})`;
   throw new MessageError(`invalid ${schema.types[version].name}: ${version} schema: ${what}`, body);
 }
 

@@ -91,7 +91,9 @@ export function declarations(protoFile: string, options: TypegenOptions): string
         throw new Error(`${at}: map fields are not supported by the kit's codec`);
       const label = field.repeated ? "repeated" : field.required ? "required" : "optional";
       const lackedBy = (options.versioned ?? versionedFields())[at];
-      const absent = lackedBy?.length ? ` (absent in the ${lackedBy.join(", ")} schema)` : "";
+      const absent = lackedBy?.length
+        ? ` (absent in the ${lackedBy.join(" and ")} schema${lackedBy.length > 1 ? "s" : ""})`
+        : "";
       out += doc(`${indent}  `, `${label} ${field.type} ${field.name} = ${field.id}${absent}`, field.comment);
       // Only a required field is always present: decode omits unset optional fields and, with
       // defaults off, empty repeated ones; the codec checks every required field both ways. A

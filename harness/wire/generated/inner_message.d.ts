@@ -178,9 +178,9 @@ export namespace InnerMessage {
       classicMode: boolean;
       /** repeated DBInfo dbs_info = 2 */
       dbsInfo?: InnerMessage.InnerResponse.MetaSync.DBInfo[];
-      /** required string run_id = 3: since v3.5.0 */
-      runId: string;
-      /** optional string replication_id = 4: since v3.5.1 */
+      /** required string run_id = 3 (absent in the 3.3 schema): since v3.5.0 */
+      runId?: string;
+      /** optional string replication_id = 4 (absent in the 3.3 schema): since v3.5.1 */
       replicationId?: string;
     }
     export namespace MetaSync {
@@ -190,7 +190,7 @@ export namespace InnerMessage {
         dbName: string;
         /** required int32 slot_num = 2: int32 here, uint32 in the top-level DBInfo */
         slotNum: number;
-        /** required int32 db_instance_num = 3 (absent in the 3.5 schema): since v4.0.0 */
+        /** required int32 db_instance_num = 3 (absent in the 3.5 and 3.3 schemas): since v4.0.0 */
         dbInstanceNum?: number;
       }
     }
