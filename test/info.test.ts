@@ -143,6 +143,8 @@ describe("parseInfo", () => {
         // The `db0 binlog_offset=` line has no `key:` and is no field.
         assert.equal(info.fields.has("db0"), false);
         assert.equal(info.fields.has("db0 binlog_offset=0 394,safety_purge=none"), false);
+        // ... but it is the position: DS-POS and DS-DIV read it on v3.3.x to v3.5.2.
+        assert.deepEqual([...info.binlogOffsets], [["db0", "0 394"]]);
       });
     });
   }

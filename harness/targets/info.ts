@@ -1,6 +1,6 @@
 /**
  * INFO as Pika prints it (docs/PROTOCOL.md, INFO replication), parsed in exactly one place.
- * Accepts `\r\n` or `\n` line endings and both the 3.3.x (`db0 binlog_offset=`) and later
+ * Accepts `\r\n` or `\n` line endings and both the v3.3.x-v3.5.2 (`db0 binlog_offset=`) and later
  * layouts; unknown lines are kept as plain fields.
  */
 
@@ -23,7 +23,7 @@ export interface Info {
   pikaVersion?: string;
   /** INFO server's pika_git_sha, when the build reports one. */
   gitSha?: string;
-  /** Each database's binlog position, "filenum offset", from `db0:binlog_offset=0 700,...` lines. */
+  /** Each database's binlog position, "filenum offset", from `db0:binlog_offset=0 700,...` (or `db0 binlog_offset=`) lines. */
   binlogOffsets: Map<string, string>;
 }
 
@@ -41,6 +41,9 @@ export function parseInfo(text: string): Info {
       continue;
     }
     if (line.startsWith("#")) continue;
+    // v3.3.x to v3.5.2 print `db0 binlog_offset=0 700`, v3.5.3 on `db0:binlog_offset=...`.
+    const offset = /^(db\d+)[: ]binlog_offset=(\d+ \d+)/.exec(line);
+    if (offset?.[1] && offset[2]) binlogOffsets.set(offset[1], offset[2]);
     const colon = line.indexOf(":");
     if (colon < 0) continue;
     const key = line.slice(0, colon);
@@ -59,8 +62,6 @@ export function parseInfo(text: string): Info {
         lag: kv.get("lag"),
       });
     }
-    const offset = /^binlog_offset=(\d+ \d+)/.exec(value);
-    if (/^db\d+$/.test(key) && offset?.[1]) binlogOffsets.set(key, offset[1]);
     if (!fields.has(key)) fields.set(key, value);
   }
   const num = (k: string) => (fields.has(k) ? Number(fields.get(k)) : undefined);
