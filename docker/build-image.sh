@@ -14,6 +14,8 @@
 # Both images also carry /bin/sh and bash (docker-compose.yml's health check runs bash).
 # Needs a running Docker engine; the reference kind needs `npm ci` done in this checkout.
 set -euo pipefail
+# A command that fails under set -e says where, rather than ending the script in silence.
+trap 'echo "$0: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 root=$(cd "$(dirname "$0")/.." && pwd)
 usage() { echo "usage: $0 reference [image:tag] | $0 pika <path/to/pika> [image:tag]" >&2; exit 2; }
 kind=${1:-}
@@ -48,7 +50,9 @@ add() {
 add /bin/sh /bin/bash /bin/cp
 # glibc loads libgcc_s at run time (thread exit and cancellation), which ldd does not show: without
 # it a Pika thread that exits aborts the process ("libgcc_s.so.1 must be installed").
-libgcc=$(ldconfig -p | awk '/libgcc_s\.so\.1 .*x86-64/ { print $NF; exit }')
+# awk reads to the end: an early exit lets ldconfig die of SIGPIPE now and then (141, under load),
+# which pipefail turns into a silent end of the script (CI, 2026-12-03: no image was built).
+libgcc=$(ldconfig -p | awk '/libgcc_s\.so\.1 .*x86-64/ && !found { print $NF; found = 1 }')
 [ -n "$libgcc" ] && cp -L --parents "$libgcc" "$fs"
 [ -e /etc/ld.so.cache ] && cp --parents /etc/ld.so.cache "$fs"
 
