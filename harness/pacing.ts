@@ -79,7 +79,7 @@ export function expectPaced(
 }
 
 /** At most `most` of the first attempts of slaves that failed together within any `windowS` (see crowdViolation). */
-export function expectSpread(firstsMs: number[], most: number, windowS: number, origin: number): void {
+export function expectUncrowded(firstsMs: number[], most: number, windowS: number, origin: number): void {
   const bad = crowdViolation(firstsMs, windowS, most);
   expect(
     !bad,

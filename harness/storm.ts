@@ -12,9 +12,9 @@ import { BudgetExceeded } from "./clock";
 import { WriteLoad, writesOnceWithin } from "./data";
 import { linksUpWithin, proxyMark, type Recovery, recoveryFigures, slaveof } from "./pair";
 import { WireProxy } from "./proxy";
+import { FAULTS } from "./proxy/phrases";
 import type { SutNode, Target } from "./targets/target";
 import { Trace } from "./trace/trace";
-import { MsgType } from "./wire";
 
 /** What one slave holds of the writes, at the end of the observation. */
 export interface DataFigures {
@@ -102,12 +102,7 @@ export const stormCase = (target: Target, k = 8, horizonS = 60) =>
 /** One BinlogSync response carrying writes dropped on a live connection (DS-LOST-01). */
 export const lostFrameCase = (target: Target, horizonS = 30) =>
   stage(target, "lost-frame", 1, horizonS, (p) =>
-    p.add({
-      kind: "drop",
-      direction: "toSlave",
-      match: { type: MsgType.kBinlogSync, carriesBinlog: true },
-      times: 1,
-    }),
+    p.add(FAULTS.parse("drops the first BinlogSync response carrying writes")),
   );
 
 /** Spread of the first attempts after the fault, in seconds (0: all at once). */

@@ -1,7 +1,7 @@
 /** Steps of pairs under test joined through the wire proxy: faults, restarts, recovery. */
 import { expect, expectCount } from "../harness/check";
 import { slavesWithin } from "../harness/observe";
-import { expectPaced, expectSpread } from "../harness/pacing";
+import { expectPaced, expectUncrowded } from "../harness/pacing";
 import { configRewrite, linksUpWithin, metaSyncsFrom, pingsForwardedDuring } from "../harness/pair";
 import type { CutHow, Fault } from "../harness/proxy";
 import type { Bound } from "./parameters";
@@ -154,6 +154,6 @@ step(
   "at most {int} of the slaves' first MetaSync after the fault fall within any {duration}",
   function (most: number, s: number) {
     const firsts = this.slaves.flatMap((sl) => attempts(this, sl.port).slice(0, 1));
-    expectSpread(firsts, most, s, this.fault?.at ?? 0);
+    expectUncrowded(firsts, most, s, this.fault?.at ?? 0);
   },
 );

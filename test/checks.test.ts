@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { expectCount, Mismatch } from "../harness/check";
 import { announces } from "../harness/observe";
-import { expectPaced, expectSpread } from "../harness/pacing";
+import { expectPaced, expectUncrowded } from "../harness/pacing";
 import * as replies from "../harness/probe/replies";
 import { REPLY_CHECKS } from "../harness/probe/replies";
 import { frameMatches } from "../harness/proxy/faults";
@@ -128,11 +128,11 @@ test("pacing: counts, gaps and the end of the window; the spread of first attemp
   );
   assert.match(paced([0, 3000, 6000], { atMost: 2, minS: 2, origin: 0 }) ?? "", /at most 2 MetaSync/);
   assert.equal(
-    verdict(() => expectSpread([0, 2500], 1, 2, 0)),
+    verdict(() => expectUncrowded([0, 2500], 1, 2, 0)),
     undefined,
   );
   assert.match(
-    verdict(() => expectSpread([0, 500], 1, 2, 0)) ?? "",
+    verdict(() => expectUncrowded([0, 500], 1, 2, 0)) ?? "",
     /at most 1 of the first attempts within any 2 s \/ 2 of 2 first attempts within 2 s/,
   );
 });
