@@ -30,9 +30,16 @@ export function pacingViolation(
   return undefined;
 }
 
-/** "0.0 s, 3.1 s, ..." relative to `origin`, for error reports. */
+/** How many times a timeline lists before it says how many more there were. */
+const TIMELINE_MAX = 20;
+
+/** "0.00 s, 3.10 s, ..." relative to `origin`, for error reports; past 20 times, the count and the last. */
 export function timeline(timesMs: number[], origin: number): string {
-  return timesMs.length ? timesMs.map((t) => `${((t - origin) / 1000).toFixed(2)} s`).join(", ") : "none";
+  const at = (t: number) => `${((t - origin) / 1000).toFixed(2)} s`;
+  if (!timesMs.length) return "none";
+  if (timesMs.length <= TIMELINE_MAX) return timesMs.map(at).join(", ");
+  const more = timesMs.length - TIMELINE_MAX;
+  return `${timesMs.slice(0, TIMELINE_MAX).map(at).join(", ")}, ... (${more} more, the last at ${at(timesMs.at(-1) ?? 0)})`;
 }
 
 /**

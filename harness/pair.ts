@@ -6,11 +6,13 @@
 import { expect, expectWithin } from "./check";
 import type { Clock } from "./clock";
 import { longestGap } from "./observe";
+import { expectPaced } from "./pacing";
 import type { WireProxy } from "./proxy";
 import { replyText } from "./targets/admin";
 import type { SutNode } from "./targets/target";
 import type { Trace } from "./trace/trace";
 import { type InnerRequest, type InnerResponse, isPing, MsgType } from "./wire";
+import { RsyncType } from "./wire/rsync";
 
 /** Sends SLAVEOF to a node, writes command and reply to the trace, returns the reply text. */
 export function slaveof(node: SutNode, trace: Trace, ...args: string[]): Promise<string> {
@@ -85,6 +87,39 @@ export function metaSyncsFrom(proxy: WireProxy, slavePort: number, mark: number)
   return requestsSince(proxy, mark)
     .filter((r) => r.msg.type === MsgType.kMetaSync && r.port === slavePort)
     .map((r) => r.at);
+}
+
+/**
+ * Times of the requests that begin a full sync through the proxy: DBSync on P+2000 from the slave
+ * announcing `slavePort`, and the snapshot's file list (RsyncRequest kRsyncMeta) on P+10001, where
+ * a slave that cannot load its snapshot starts again (PR-VERFULL).
+ */
+export function fullSyncStartsFrom(
+  proxy: WireProxy,
+  slavePort: number,
+): { dbSync: number[]; fileList: number[] } {
+  return {
+    dbSync: requestsSince(proxy, 0)
+      .filter((r) => r.msg.type === MsgType.kDBSync && r.port === slavePort)
+      .map((r) => r.at),
+    fileList: proxy.rsyncRequests.filter((r) => r.request?.type === RsyncType.kRsyncMeta).map((r) => r.at),
+  };
+}
+
+/** At most `dbSyncs` DBSync and `fileLists` file-list requests so far, each `minS` after the one of its kind before. */
+export function expectFullSyncsPaced(
+  proxy: WireProxy,
+  slavePort: number,
+  o: { dbSyncs: number; fileLists: number; minS: number; origin: number },
+): void {
+  const starts = fullSyncStartsFrom(proxy, slavePort);
+  const { minS, origin } = o;
+  expectPaced("DBSync from the slave", starts.dbSync, { atMost: o.dbSyncs, minS, origin });
+  expectPaced("file-list requests (kRsyncMeta) on P+10001", starts.fileList, {
+    atMost: o.fileLists,
+    minS,
+    origin,
+  });
 }
 
 /** Times at which pings reached the slave side of the proxy (forwarded, not discarded). */

@@ -2,7 +2,13 @@
 import { expect, expectCount } from "../harness/check";
 import { slavesWithin } from "../harness/observe";
 import { expectPaced, expectUncrowded } from "../harness/pacing";
-import { configRewrite, linksUpWithin, metaSyncsFrom, pingsForwardedDuring } from "../harness/pair";
+import {
+  configRewrite,
+  expectFullSyncsPaced,
+  linksUpWithin,
+  metaSyncsFrom,
+  pingsForwardedDuring,
+} from "../harness/pair";
 import type { CutHow, Fault } from "../harness/proxy";
 import type { Bound } from "./parameters";
 import { step } from "./support";
@@ -76,6 +82,14 @@ step(
 );
 
 step(
+  "a master of Pika 4.0 and a new slave under test \\(no replication_id), with a wire proxy in front of the master",
+  function () {
+    const standIn = { name: "master", profile: "pika-4.0", exceptFor: "4.0" } as const;
+    return this.startPairThroughProxy(["slave"], { newSlaves: true, standIn });
+  },
+);
+
+step(
   "a master under test and a slave of the reference's {word} profile sharing one replication_id, with a wire proxy in front of the master",
   function (profile: string) {
     return this.startPairThroughProxy(["slave"], { standIn: { name: "slave", profile } });
@@ -127,6 +141,15 @@ step(
     const [origin, port] = [this.fault?.at ?? 0, this.node("slave").port];
     await this.clock.during(s);
     expectPaced("MetaSync from the slave", attempts(this, port), { atMost, minS, origin });
+  },
+);
+
+step(
+  "during {duration} the slave sends at most {int} DBSync and at most {int} requests for the snapshot's file list through the proxy, each none less than {duration} after the one before",
+  async function (s: number, dbSyncs: number, fileLists: number, minS: number) {
+    await this.clock.during(s);
+    const origin = this.fault?.at ?? 0;
+    expectFullSyncsPaced(this.wireProxy, this.node("slave").port, { dbSyncs, fileLists, minS, origin });
   },
 );
 

@@ -18,12 +18,17 @@ import { startProfileNode } from "../harness/targets/profile-node";
 import type { NodeOptions, SutNode, Target } from "../harness/targets/target";
 import { Redactor, secretsOf } from "../harness/trace/redact";
 import { Trace } from "../harness/trace/trace";
-import type { PNode } from "../harness/wire";
+import { DEFAULT_SCHEMA, type PNode, type SchemaVersion } from "../harness/wire";
 import type { SlaveList, SlaveofTarget } from "./parameters";
 
 /** How PikaWorld.startPairThroughProxy starts a pair. */
 export interface PairOptions {
-  standIn?: { name: string; profile?: string };
+  /**
+   * `exceptFor`: the stand-in is there only when the nodes under test speak another schema; a
+   * build of that release provides the node itself (PR-VERFULL: a 4.0 master is the build under
+   * test when that is a 4.0 build, whose slave can load its dump, and the reference otherwise).
+   */
+  standIn?: { name: string; profile?: string; exceptFor?: SchemaVersion };
   newSlaves?: boolean;
   extra?: Record<string, string>;
   /** Settings of the master only (e.g. its requirepass). */
@@ -192,8 +197,11 @@ export class PikaWorld extends World {
         .map((n) => this.target.startNode(n, newSlaves ? { extra } : options)),
     );
     for (const n of slaves) this.nodes.set(n.name, n);
-    if (standIn) {
-      const schema = standIn.profile ? undefined : this.node(underTest[0] ?? "master").schema;
+    const ownSchema = this.node(underTest[0] ?? "master").schema;
+    if (standIn && standIn.exceptFor === (ownSchema ?? DEFAULT_SCHEMA))
+      this.nodes.set(standIn.name, await this.target.startNode(standIn.name, options));
+    else if (standIn) {
+      const schema = standIn.profile ? undefined : ownSchema;
       const p = await startProfileNode(this.target, standIn.name, standIn.profile, options, schema);
       this.defer(() => p.dispose());
       this.nodes.set(standIn.name, p.node);

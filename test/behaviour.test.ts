@@ -41,7 +41,7 @@ test("every profile speaks the wire schema of the Pika version it reports", () =
   }
 });
 
-test("the pika-3.5 profile: the 3.5 schema, 3.5.5, names-only database check, and pika-4.0's handshake deviations", () => {
+test("the pika-3.5 profile: the 3.5 schema, 3.5.5, names-only database check, a snapshot it cannot read fetched again, and pika-4.0's handshake deviations", () => {
   const [b, four] = [behaviourOf("pika-3.5"), behaviourOf("pika-4.0")];
   assert.equal(b.schema, "3.5");
   assert.equal(b.pikaVersion, "3.5.5");
@@ -53,6 +53,18 @@ test("the pika-3.5 profile: the 3.5 schema, 3.5.5, names-only database check, an
   // Both serve the snapshot on P+10001 without auth (the same src/rsync_server.cc; DS-AUTH-04).
   assert.equal(b.rsyncWithoutAuth, true);
   assert.equal(four.rsyncWithoutAuth, true);
+  assert.equal(
+    b.refetchUnreadableSnapshot,
+    true,
+    "v3.5.5 fetches a v4.0.1 dump again and again (PR-VERFULL-01)",
+  );
+  assert.equal(four.refetchUnreadableSnapshot, false);
   const differ = (Object.keys(b) as (keyof typeof b)[]).filter((k) => b[k] !== four[k]).sort();
-  assert.deepEqual(differ, ["dbNamesOnly", "pikaVersion", "pksetexatInt32Ms", "schema"]);
+  assert.deepEqual(differ, [
+    "dbNamesOnly",
+    "pikaVersion",
+    "pksetexatInt32Ms",
+    "refetchUnreadableSnapshot",
+    "schema",
+  ]);
 });

@@ -15,6 +15,7 @@ import { PikaConf } from "../harness/reference/conf";
 import { ReferenceNode } from "../harness/reference/node";
 import { Trace } from "../harness/trace/trace";
 import { encodeFrame, encodeRequest, MsgType, rawFrame, req, StatusCode } from "../harness/wire";
+import { encodeRsyncRequest, RsyncType, rsyncReq } from "../harness/wire/rsync";
 
 const SLAVE = { ip: "127.0.0.1", port: 40000 };
 const KEY = "127.0.0.1:40000";
@@ -128,6 +129,42 @@ test("P and P+10001 are forwarded byte for byte, both ways, in order", async (t)
     ["redis#1", "rsync#2"],
   );
   assert.equal(proxy.frames.length, 0, "plain L4 ports are not decoded");
+});
+
+test("requests on P+10001 are read and recorded on the way, their bytes forwarded unchanged", async (t) => {
+  const clock = newClock();
+  const trace = new Trace(clock);
+  const master = await echoMaster(t, clock);
+  const proxy = await startProxy(t, clock, master.port, { trace });
+  const c = await client(t, clock, proxy.rsyncPort);
+  const meta = encodeFrame(encodeRsyncRequest(rsyncReq.meta("db0")));
+  const file = encodeFrame(encodeRsyncRequest(rsyncReq.file("db0", 1, "0/keys.json", 0, 4096)));
+  const all = Buffer.concat([meta, file, meta]);
+  // Split mid-header and mid-body: the reader reassembles, the bytes go on as they came.
+  for (const at of [
+    [0, 2],
+    [2, meta.length + 5],
+    [meta.length + 5, all.length],
+  ] as const)
+    c.socket.write(all.subarray(at[0], at[1]));
+  await clock.within(5, () => c.bytes.length >= all.length);
+  assert.deepEqual(c.bytes, all);
+  assert.deepEqual(
+    proxy.rsyncRequests.map((r) => [r.conn, r.request?.type, r.request?.fileReq?.filename]),
+    [
+      [1, RsyncType.kRsyncMeta, undefined],
+      [1, RsyncType.kRsyncFile, "0/keys.json"],
+      [1, RsyncType.kRsyncMeta, undefined],
+    ],
+  );
+  assert.equal(proxy.frames.length, 0, "P+2000's frame list holds replication frames only");
+  assert.equal(
+    trace.events.filter((e) => e.kind === "frame" && /^kRsyncMeta db=db0/.test(e.summary)).length,
+    2,
+  );
+  c.socket.write(encodeFrame(Buffer.from([0xff, 0xff])));
+  await clock.within(5, () => proxy.rsyncRequests.length === 4);
+  assert.match(proxy.rsyncRequests[3]?.error ?? "", /./, "an undecodable request is recorded with why");
 });
 
 test("every replication frame is decoded and recorded with clock time, connection and direction", async (t) => {

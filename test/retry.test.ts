@@ -67,6 +67,14 @@ test("pacingViolation accepts gaps inside the bounds and names the first gap out
 test("timeline prints times relative to the origin", () => {
   assert.equal(timeline([1000, 3500], 1000), "0.00 s, 2.50 s");
   assert.equal(timeline([], 0), "none");
+  const many = Array.from({ length: 25 }, (_, i) => i * 100);
+  assert.equal(
+    timeline(many, 0),
+    `${many
+      .slice(0, 20)
+      .map((t) => `${(t / 1000).toFixed(2)} s`)
+      .join(", ")}, ... (5 more, the last at 2.40 s)`,
+  );
 });
 
 test("crowdViolation counts the first attempts within any window, so one late straggler does not spread a crowd", () => {

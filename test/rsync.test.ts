@@ -9,9 +9,11 @@ import * as path from "node:path";
 import { test } from "node:test";
 import * as protobuf from "protobufjs";
 import { Binlog, encodeCommand } from "../harness/reference/binlog";
+import type { SavedEntry } from "../harness/reference/keyspace";
 import { RSYNC, rsyncAnswer, rsyncParallel, rsyncTimeoutMs } from "../harness/reference/rsync";
 import {
   INFO_FILE,
+  layoutOf,
   parseInfo,
   readSnapshot,
   SnapshotError,
@@ -86,6 +88,7 @@ test("a file reply never crosses the end of the 16 MiB reader block its offset i
       host: "127.0.0.1",
       port: 1,
       instances: 1,
+      layout: "instances",
     },
   );
   snap.files.set("0/big", big);
@@ -110,10 +113,10 @@ test("the info file: Pika's layout, read as Pika's slave reads it", () => {
       ["l", "", null, ["x", "y"]],
     ],
     { filenum: 3, offset: 1234, term: 0, index: 77 },
-    { host: "127.0.0.1", port: 9221, instances: 3 },
+    { host: "127.0.0.1", port: 9221, instances: 3, layout: "instances" },
   );
   assert.equal(snap.files.get(INFO_FILE)?.toString(), "0s\n127.0.0.1\n9221\n3\n1234\n0\n77\n");
-  const back = readSnapshot(snap.files);
+  const back = readSnapshot(snap.files, "instances");
   assert.deepEqual(back.info, { ip: "127.0.0.1", port: 9221, filenum: 3, offset: 1234, term: 0, index: 77 });
   assert.deepEqual(back.keys.sort(), [
     ["a", "1", null, null],
@@ -130,7 +133,44 @@ test("the info file: Pika's layout, read as Pika's slave reads it", () => {
   });
   assert.throws(() => parseInfo("0s\nh\n9221\n-1\n0\n"), SnapshotError);
   assert.throws(() => parseInfo("0s\nh\n1\n2\n3\n4\n5\n6\n7\n"), SnapshotError);
-  assert.throws(() => readSnapshot(new Map([["0/keys.json", Buffer.from("[]")]])), /no info file/);
+  assert.throws(
+    () => readSnapshot(new Map([["0/keys.json", Buffer.from("[]")]]), "instances"),
+    /no info file/,
+  );
+});
+
+test("a dump's layout follows the release, and a node reads only its own (PR-VERFULL)", () => {
+  const keys: SavedEntry[] = [
+    ["a", "1", null, null],
+    ["l", "", null, ["x", "y"]],
+  ];
+  const at = { filenum: 0, offset: 10, term: 0, index: 0 };
+  const where = { host: "127.0.0.1", port: 9221, instances: 3 };
+  const v4 = takeSnapshot("db0", keys, at, { ...where, layout: layoutOf("4.0") });
+  const v3 = takeSnapshot("db0", keys, at, { ...where, layout: layoutOf("3.5") });
+  assert.deepEqual([...v4.files.keys()], ["0/keys.json", "1/keys.json", "2/keys.json", INFO_FILE]);
+  assert.deepEqual(
+    [...v3.files.keys()],
+    [
+      "strings/keys.json",
+      "hashes/keys.json",
+      "lists/keys.json",
+      "sets/keys.json",
+      "zsets/keys.json",
+      INFO_FILE,
+    ],
+  );
+  assert.deepEqual(JSON.parse(v3.files.get("lists/keys.json")?.toString() ?? ""), [keys[1]]);
+  assert.deepEqual(readSnapshot(v3.files, "types").keys.sort(), keys);
+  assert.deepEqual(readSnapshot(v4.files, "instances").keys.sort(), keys);
+  assert.throws(
+    () => readSnapshot(v4.files, "types"),
+    /0\/keys\.json is not a file of a dump with one directory per data type/,
+  );
+  assert.throws(
+    () => readSnapshot(v3.files, "instances"),
+    /strings\/keys\.json is not a file of a dump with one directory per storage instance/,
+  );
 });
 
 test("after a full sync the binlog goes on from the snapshot's position, also across a restart", () => {

@@ -19,6 +19,7 @@ import {
   type SchemaVersion,
   summarize,
 } from "../wire";
+import { decodeRsyncRequest, RsyncMessageError, type RsyncRequest, summarizeRsync } from "../wire/rsync";
 import {
   type CutHow,
   type Direction,
@@ -56,12 +57,22 @@ export interface ProxyFrame {
   faults: string[];
 }
 
+/** A request a slave sent on P+10001 (the proxy forwards that port's bytes unchanged, and reads its requests). */
+export interface ProxyRsyncRequest {
+  at: number;
+  conn: number;
+  request?: RsyncRequest;
+  /** Why the body did not decode. */
+  error?: string;
+}
+
 /** What the connections share with the proxy that owns them. */
 export interface LinkContext {
   readonly clock: Clock;
   readonly trace: Trace;
   readonly chain: FrameChain;
   readonly frames: ProxyFrame[];
+  readonly rsyncRequests: ProxyRsyncRequest[];
   readonly names: { slave: string; master: string };
   readonly masterSchema: SchemaVersion;
   streamFaults(): readonly NamedFault<StreamFault>[];
@@ -79,6 +90,8 @@ type Item = { bytes: Buffer; at: number } | { end: true } | { cut: CutHow };
 class Link {
   private mode: "forward" | "discard" = "forward";
   private readonly splitter: FrameSplitter | undefined;
+  /** Reads the rsync requests of P+10001 without touching the bytes. */
+  private readonly rsyncReader: FrameSplitter | undefined;
   private queue: Item[] = [];
   private timer: TimerHandle | undefined;
   private readonly delayed = new Set<TimerHandle>();
@@ -93,6 +106,7 @@ class Link {
     private readonly dst: Socket | undefined,
   ) {
     this.splitter = conn.port === "repl" ? new FrameSplitter() : undefined;
+    this.rsyncReader = conn.port === "rsync" && direction === "toMaster" ? new FrameSplitter() : undefined;
     if (!dst) this.mode = "discard";
     src.on("data", (chunk: Buffer) => this.onData(chunk));
   }
@@ -102,6 +116,8 @@ class Link {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.rsyncReader && !this.rsyncReader.error)
+      for (const body of this.rsyncReader.push(chunk).frames) this.rsyncRequest(body);
     if (!this.splitter || this.splitter.error) {
       this.bytes(chunk);
       return;
@@ -182,6 +198,25 @@ class Link {
       if (last > 0) this.later(last, () => this.push({ cut: how }));
       else this.push({ cut: how });
     }
+  }
+
+  /** Records a request on P+10001; its bytes go on raw. */
+  private rsyncRequest(body: Buffer): void {
+    const seen: ProxyRsyncRequest = { at: this.clock.now(), conn: this.conn.id };
+    try {
+      seen.request = decodeRsyncRequest(body);
+    } catch (err) {
+      if (!(err instanceof RsyncMessageError)) throw err;
+      seen.error = err.message;
+    }
+    this.ctx.rsyncRequests.push(seen);
+    const summary = seen.request ? summarizeRsync(seen.request) : `undecodable: ${seen.error}`;
+    this.conn.record(
+      this.direction,
+      "frame",
+      this.mode === "forward" ? summary : `${summary} [discarded]`,
+      body.length + 4,
+    );
   }
 
   /** Raw bytes (P, P+10001, or replication bytes past a framing error). */

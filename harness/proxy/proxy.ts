@@ -4,7 +4,8 @@
  *
  * The slave is told `SLAVEOF 127.0.0.1 <proxy.port>`: the proxy listens on P', P'+2000 and
  * P'+10001 and forwards to the master's P, P+2000 and P+10001, so a real slave works through it
- * (its probe connections to P included). P and P+10001 are forwarded as plain bytes; P+2000 is
+ * (its probe connections to P included). P and P+10001 are forwarded as plain bytes (the requests
+ * on P+10001 are read and recorded on the way, untouched); P+2000 is
  * split into frames, each decoded (requests toMaster, responses toSlave; an undecodable frame is
  * still forwarded) and recorded in the trace on the clock.
  *
@@ -30,7 +31,7 @@ import {
   type StreamFault,
   validateFault,
 } from "./faults";
-import { type LinkContext, ProxyConnection, type ProxyFrame } from "./link";
+import { type LinkContext, ProxyConnection, type ProxyFrame, type ProxyRsyncRequest } from "./link";
 
 const SHIFT: Record<PortKind, number> = { redis: 0, repl: REPL_SHIFT, rsync: RSYNC_SHIFT };
 
@@ -55,6 +56,8 @@ export interface ConnSelector {
 export class WireProxy implements AsyncDisposable {
   /** Every frame seen on P'+2000, in arrival order. */
   readonly frames: ProxyFrame[] = [];
+  /** Every request seen on P'+10001, in arrival order (the port's bytes are forwarded unchanged). */
+  readonly rsyncRequests: ProxyRsyncRequest[] = [];
   /** Every connection accepted, open or not, in order. */
   readonly connections: ProxyConnection[] = [];
   readonly trace: Trace;
@@ -87,6 +90,7 @@ export class WireProxy implements AsyncDisposable {
       trace: this.trace,
       chain: this.chain,
       frames: this.frames,
+      rsyncRequests: this.rsyncRequests,
       names: { slave: options.slaveName ?? "slave", master: options.masterName ?? "master" },
       masterSchema: options.masterSchema ?? DEFAULT_SCHEMA,
       streamFaults: () => this.streamFaults,

@@ -47,6 +47,13 @@ export interface Behaviour {
    * v3.5.5 do (docs/PROTOCOL.md §7.2); false: (name, db_instance_num) pairs, as v4.0.0 on do.
    */
   dbNamesOnly: boolean;
+  /**
+   * A slave that cannot read the snapshot it fetched (another release's dump layout) fetches it
+   * again at the next tick of its state machine (100 ms), for ever, as v3.5.5 does with a v4.0.1
+   * master (seen at about 100 times a second, docs/PROTOCOL.md §11.5; PR-VERFULL-01). false: the
+   * database goes to Error and stays there, a terminal refusal.
+   */
+  refetchUnreadableSnapshot: boolean;
   // --- data
   /**
    * PKSETEXAT (how Pika logs SET EX) applies its time as milliseconds wrapped to 32 bits, as Pika
@@ -101,6 +108,7 @@ export const CONFORMANT: Behaviour = {
   waitReplyTimeout: true,
   sameMasterRestarts: true,
   dbNamesOnly: false,
+  refetchUnreadableSnapshot: false,
   pksetexatInt32Ms: false,
   applyAfterGap: false,
   schema: DEFAULT_SCHEMA,
@@ -231,11 +239,17 @@ export const PROFILES: Record<string, Variant> = {
   },
   "pika-3.5": {
     description:
-      "Pika v3.5.5 from its source and the team's notes: the 3.5 wire schema (no db_instance_num), a slave that compares database names only, and the handshake deviations of pika-4.0 (the snapshot on P+10001 served without auth among them)",
-    // #2291 (kOther to duplicates) was seen on a v3.5.5 build (docs/PROTOCOL.md §11.5); the rest
-    // is read from the v3.5.5 code, where the handlers are those of v4.0 (§7.2). The 14.5 s
-    // SIGTERM exit was measured on v4.0.1 only.
-    behaviour: { ...PIKA_4_0, dbNamesOnly: true, schema: "3.5", pikaVersion: "3.5.5" },
+      "Pika v3.5.5 from its source and the team's notes: the 3.5 wire schema (no db_instance_num) and dump layout (a directory per data type), a slave that compares database names only and fetches a snapshot it cannot read again and again, and the handshake deviations of pika-4.0 (the snapshot on P+10001 served without auth among them)",
+    // #2291 (kOther to duplicates) and the full sync fetched again and again from a v4.0.1 master
+    // were seen on v3.5.5 builds (docs/PROTOCOL.md §11.5); the rest is read from the v3.5.5 code,
+    // where the handlers are those of v4.0 (§7.2). The 14.5 s SIGTERM exit was measured on v4.0.1 only.
+    behaviour: {
+      ...PIKA_4_0,
+      dbNamesOnly: true,
+      refetchUnreadableSnapshot: true,
+      schema: "3.5",
+      pikaVersion: "3.5.5",
+    },
   },
 };
 

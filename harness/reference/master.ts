@@ -45,7 +45,7 @@ import {
 import type { Behaviour } from "./behaviour";
 import type { Binlog, StoredItem } from "./binlog";
 import type { SavedEntry } from "./keyspace";
-import { type Snapshot, takeSnapshot } from "./snapshot";
+import { layoutOf, type Snapshot, takeSnapshot } from "./snapshot";
 
 /** kDBSyncMaxGap: a slave this many binlog files past the snapshot's gets a new one. */
 export const DBSYNC_MAX_GAP = 50;
@@ -527,6 +527,7 @@ export class MasterSide {
       host: s.host,
       port: s.port,
       instances: s.dbInstanceNum,
+      layout: layoutOf(s.behaviour.schema),
     });
     this.snapshots.set(db, snap);
     return snap;

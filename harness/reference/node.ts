@@ -26,7 +26,7 @@ import { BINLOG_SEND, MasterSide } from "./master";
 import { encodeReply, type Reply, RespError, RespParser } from "./resp";
 import { RsyncServer, rsyncParallel, rsyncTimeoutMs } from "./rsync";
 import { type DbState, MAX_CONN_RBUF, SlaveSide } from "./slave";
-import { readSnapshot } from "./snapshot";
+import { layoutOf, readSnapshot } from "./snapshot";
 
 /** The pika_version the reference reports in INFO server. */
 export const REFERENCE_VERSION = "reference-0.1.0";
@@ -230,7 +230,7 @@ export class ReferenceNode {
     const index = this.databases.indexOf(db);
     const binlog = this.binlogs[index];
     if (!binlog) return;
-    const { keys, info } = readSnapshot(files);
+    const { keys, info } = readSnapshot(files, layoutOf(this.behaviour.schema));
     this.keyspace.loadDb(index, keys);
     binlog.resetTo({ filenum: info.filenum, offset: info.offset, term: info.term, index: info.index });
   }

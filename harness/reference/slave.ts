@@ -29,7 +29,8 @@
  * - a snapshot whose uuid changes during the fetch, or a file that keeps failing, restarts the
  *   full sync with DBSync; Pika drops the fetched files and goes to TryConnect, which resumes
  *   from the slave's old position when the master still has it (#2433);
- * - a snapshot that cannot be read sends the database to Error, as in Pika.
+ * - a snapshot that cannot be read sends the database to Error, as in Pika 4.0; with
+ *   refetchUnreadableSnapshot (v3.5.5) it is fetched again at the next tick, for ever.
  */
 import type { Clock, TimerHandle } from "../clock";
 import { FrameConn } from "../conn";
@@ -469,7 +470,14 @@ export class SlaveSide {
         this.settings.loadSnapshot?.(db.name, result.files);
       } catch (err) {
         if (!(err instanceof SnapshotError)) throw err;
-        this.setDb(db, "Error");
+        if (!this.settings.behaviour.refetchUnreadableSnapshot) {
+          this.setDb(db, "Error");
+          return;
+        }
+        db.fullSync.restarted++;
+        await client.sleep(RSYNC.stateMachineMs);
+        if (db.state === "WaitDBSync" && db.rsync === undefined && this.master === master)
+          void this.fullSync(db);
         return;
       }
       db.fullSync.loaded++;
