@@ -94,10 +94,7 @@ export function metaSyncsFrom(proxy: WireProxy, slavePort: number, mark: number)
  * announcing `slavePort`, and the snapshot's file list (RsyncRequest kRsyncMeta) on P+10001, where
  * a slave that cannot load its snapshot starts again (PR-VERFULL).
  */
-export function fullSyncStartsFrom(
-  proxy: WireProxy,
-  slavePort: number,
-): { dbSync: number[]; fileList: number[] } {
+function fullSyncStartsFrom(proxy: WireProxy, slavePort: number): { dbSync: number[]; fileList: number[] } {
   return {
     dbSync: requestsSince(proxy, 0)
       .filter((r) => r.msg.type === MsgType.kDBSync && r.port === slavePort)

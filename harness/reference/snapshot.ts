@@ -1,6 +1,7 @@
 /**
  * A database snapshot for full sync, in the reference's own content format: the keys of one
- * database as JSON, spread over the directories of the release's dump layout, and an `info` file in the layout of Pika's dump info (src/pika_db.cc DoBgSave): the time the dump
+ * database as JSON, spread over the directories of the release's dump layout, and an `info`
+ * file in the layout of Pika's dump info (src/pika_db.cc DoBgSave): the time the dump
  * took ("0s"), the master's host and port, the binlog filenum and offset the snapshot
  * corresponds to, then the term and logic id. The snapshot uuid is the MD5 of the info text, as
  * Pika's (so two snapshots at the same binlog position have the same uuid: they hold the same
