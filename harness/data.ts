@@ -10,6 +10,10 @@
  * double application: Pika's binlog records INCR as the absolute PKSETEXAT of its result, so
  * replaying it changes nothing, while RPUSH is recorded as it came. A write counts once the
  * master has acknowledged all three commands.
+ *
+ * A scenario's keys share one prefix of its own (PikaWorld.load), so on nodes that keep the keys
+ * of earlier scenarios (PIKA_TARGET=external) the checks read only this scenario's writes, and
+ * a dataset comparison can be limited to them (`scope`).
  */
 import { expect, expectWithin } from "./check";
 import { BudgetExceeded, type Clock } from "./clock";
@@ -145,14 +149,21 @@ export async function writesOnceWithin(
   );
 }
 
-/** Every key of a node's current database with its value (strings; other types as their TYPE). */
-export async function dataset(node: SutNode): Promise<Map<string, string>> {
+/**
+ * Every key of a node's current database with its value (strings; other types as their TYPE);
+ * with `scope`, a SCAN MATCH pattern, only the keys it matches.
+ */
+export async function dataset(node: SutNode, scope?: string): Promise<Map<string, string>> {
   const admin = await node.admin();
   try {
     const keys: string[] = [];
+    const match = scope === undefined ? [] : ["MATCH", scope];
     let cursor = "0";
     do {
-      const [next, found] = (await admin.call("SCAN", cursor, "COUNT", String(BATCH))) as [string, string[]];
+      const [next, found] = (await admin.call("SCAN", cursor, ...match, "COUNT", String(BATCH))) as [
+        string,
+        string[],
+      ];
       keys.push(...found);
       cursor = next;
     } while (cursor !== "0");
@@ -185,26 +196,28 @@ export function datasetDifference(master: Map<string, string>, slave: Map<string
   ].join("; ");
 }
 
-/** Within `seconds`, `slave` holds the same keys and values as `master`. */
+/** Within `seconds`, `slave` holds the same keys and values as `master` (those `scope` matches, when given). */
 export async function sameDataWithin(
   clock: Clock,
   master: SutNode,
   slave: SutNode,
   seconds: number,
+  scope?: string,
 ): Promise<void> {
   let last = "";
   let size = 0;
+  const which = scope === undefined ? "keys" : `keys matching ${scope}`;
   await expectWithin(
     clock,
     seconds,
     async () => {
-      const m = await dataset(master);
+      const m = await dataset(master, scope);
       size = m.size;
-      last = datasetDifference(m, await dataset(slave));
+      last = datasetDifference(m, await dataset(slave, scope));
       return last === "";
     },
-    `within ${seconds} s ${slave.name} holds the same keys and values as ${master.name}`,
-    () => `${size} keys on ${master.name}: ${last}`,
+    `within ${seconds} s ${slave.name} holds the same ${which} and values as ${master.name}`,
+    () => `${size} ${which} on ${master.name}: ${last}`,
   );
 }
 
@@ -294,14 +307,12 @@ export async function noWritesHeldDuring(
 }
 
 /**
- * The prefix of the writes a node makes of its own before it is told SLAVEOF (DS-DIV): as long as
- * the master's ("w"), so equal numbers of writes take equal binlog bytes on both.
+ * `count` writes of `node`'s own, made before it becomes a slave (DS-DIV): the keys of `load`
+ * with "x" for its prefix's first letter, so that they are not the master's and equal numbers of
+ * writes take equal binlog bytes on both.
  */
-export const OWN_PREFIX = "x";
-
-/** `count` writes of `node`'s own (keys under OWN_PREFIX), made before it becomes a slave. */
-export function writeOwn(node: SutNode, count: number): Promise<void> {
-  return new WriteLoad(OWN_PREFIX).write(node, count);
+export function writeOwn(node: SutNode, load: WriteLoad, count: number): Promise<void> {
+  return new WriteLoad(`x${load.prefix.slice(1)}`).write(node, count);
 }
 
 /** A binlog position "filenum offset" as a number that orders positions (offsets stay below 2^40). */

@@ -28,28 +28,30 @@ step("within {duration} every slave holds each write exactly once", async functi
 step(
   "within {duration} every slave holds the same keys and values as the master",
   async function (s: number) {
-    await Promise.all(this.slaves.map((slave) => sameDataWithin(this.clock, this.master, slave, s)));
+    await Promise.all(
+      this.slaves.map((slave) => sameDataWithin(this.clock, this.master, slave, s, this.dataScope)),
+    );
   },
 );
 
 step(
   "within {duration} the slave( under test) holds the same keys and values as the master",
   function (s: number) {
-    return sameDataWithin(this.clock, this.master, this.node("slave"), s);
+    return sameDataWithin(this.clock, this.master, this.node("slave"), s, this.dataScope);
   },
 );
 
 step(
   "the master writes {word} with a TTL of {int} s by {ttlHow}",
   function (key: string, s: number, how: "SET EX" | "EXPIRE") {
-    return writeWithTtl(this.master, key, s, how);
+    return writeWithTtl(this.master, this.ownKey(key), s, how);
   },
 );
 
 step(
   "within {duration} the slave under test holds {word} with a TTL of at most {int} s",
   function (s: number, key: string, ttl: number) {
-    return ttlKeyWithin(this.clock, this.node("slave"), key, ttl, s);
+    return ttlKeyWithin(this.clock, this.node("slave"), this.ownKey(key), ttl, s);
   },
 );
 
@@ -78,7 +80,7 @@ step(
 );
 
 step("{int} writes of its own are made on the slave under test", function (n: number) {
-  return writeOwn(this.node("slave"), n);
+  return writeOwn(this.node("slave"), this.load, n);
 });
 
 for (const where of ["ahead of", "behind"] as const)

@@ -54,7 +54,7 @@ step(
   async function (session: number, db: string, label: string) {
     const c = await conn(this, label);
     await c.settled(MsgType.kTrySync, 1);
-    c.send(req.binlogSync(this.probeSlave.node, db, session, true));
+    c.send(req.binlogSync(this.probeSlave.node, db, session, true, this.probeSlave.startOf(db)));
   },
 );
 

@@ -3,6 +3,7 @@
  * disposers that After runs in reverse order. Everything attached to the report, and every log
  * line, passes the scenario's Redactor (harness/trace/redact.ts) on its way.
  */
+import { randomBytes } from "node:crypto";
 import { type IWorldOptions, setWorldConstructor, World } from "@cucumber/cucumber";
 import type { RuleRef } from "../harness/check";
 import { expect } from "../harness/check";
@@ -55,8 +56,12 @@ export class PikaWorld extends World {
   rsyncProbe: RsyncProbe | undefined;
   /** The last reply to SLAVEOF. */
   slaveofReply: string | undefined;
-  /** The writes made on the master (features/data): what the slaves must hold, each once. */
-  readonly load = new WriteLoad();
+  /**
+   * The writes made on the master (features/data): what the slaves must hold, each once. Its keys
+   * are the scenario's own ("w" and 6 random hex digits, not from the seed: a rerun with
+   * PIKA_SEED on running nodes must not find the keys of the run it repeats).
+   */
+  readonly load = new WriteLoad(`w${randomBytes(3).toString("hex")}`);
   private sharedId: string | undefined;
   private disposers: (() => unknown)[] = [];
 
@@ -138,6 +143,19 @@ export class PikaWorld extends World {
   /** A fresh random replication_id, other than the scenario's. */
   readonly newReplicationId = (): string => this.clock.rng.hex(50);
 
+  /** A key of this scenario's own, under its load's prefix (a feature's `session:1`). */
+  ownKey(name: string): string {
+    return `${this.load.prefix}:${name}`;
+  }
+
+  /**
+   * What a dataset comparison looks at: on nodes that keep earlier scenarios' keys
+   * (Target.keepsHistory), this scenario's own (a SCAN MATCH pattern); else every key.
+   */
+  get dataScope(): string | undefined {
+    return this.target.keepsHistory ? `${this.load.prefix}:*` : undefined;
+  }
+
   /** The slaves under test: the node "slave", or "slave1" ... "slaveK". */
   get slaves(): SutNode[] {
     return [...this.nodes.values()].filter((n) => /^slave\d*$/.test(n.name));
@@ -160,7 +178,15 @@ export class PikaWorld extends World {
 
   /** A probe slave announcing `node` to the replication port of `of`; closed after the scenario. */
   startProbeSlave(of: SutNode, node: PNode, auth?: string): ProbeSlave {
-    const probe = new ProbeSlave(this.clock, this.trace, of.replPort, node, auth, of.schema);
+    const probe = new ProbeSlave(
+      this.clock,
+      this.trace,
+      of.replPort,
+      node,
+      auth,
+      of.schema,
+      of.binlogAtStart,
+    );
     this.probe = probe;
     this.defer(() => probe.close());
     return probe;

@@ -91,6 +91,27 @@ test("on a node: the load is found whole, and a lost write or a second INCR is c
   await assert.rejects(sameDataWithin(t.clock, node, other, 1), /1201 keys missing on the slave/);
 });
 
+test("a comparison scoped to a scenario's keys ignores the other keys of nodes with a history", async () => {
+  await using t = new ReferenceTarget(1);
+  const [master, slave] = [await t.startNode("master"), await t.startNode("slave")];
+  const [mine, earlier] = [new WriteLoad("wa1b2c3"), new WriteLoad("wffffff")];
+  for (const node of [master, slave]) await new WriteLoad(mine.prefix).write(node, 30);
+  await earlier.write(master, 5); // an earlier scenario's keys, on the master only
+  await sameDataWithin(t.clock, master, slave, 1, `${mine.prefix}:*`);
+  assert.equal((await dataset(master, `${mine.prefix}:*`)).size, 32);
+  await assert.rejects(
+    sameDataWithin(t.clock, master, slave, 1),
+    /same keys and values as master[\s\S]*7 keys missing on the slave \(wffffff:/,
+  );
+  const admin = await slave.admin();
+  await admin.call("SET", mine.seqKey(3), "changed");
+  admin.close();
+  await assert.rejects(
+    sameDataWithin(t.clock, master, slave, 1, `${mine.prefix}:*`),
+    /same keys matching wa1b2c3:\* and values[\s\S]*32 keys matching wa1b2c3:\* on master: 1 keys with other values \(wa1b2c3:seq:3\)/,
+  );
+});
+
 test("a write the node refuses stops the load, saying which write and why", async () => {
   await using t = new ReferenceTarget(1);
   const node = await t.startNode("master");
@@ -143,8 +164,9 @@ async function slaveOf(slave: SutNode, master: SutNode): Promise<void> {
 async function divergedPair(t: ReferenceTarget, masterId: string, slaveId: string) {
   const master = await t.startNode("master", { replicationId: masterId });
   const slave = await t.startNode("slave", { replicationId: slaveId });
-  await new WriteLoad().write(master, 100);
-  await writeOwn(slave, 50);
+  const load = new WriteLoad();
+  await load.write(master, 100);
+  await writeOwn(slave, load, 50);
   await binlogOffsetWithin(t.clock, master, slave, "db0", "behind", 1);
   await slaveOf(slave, master);
   return { master, slave };
@@ -153,8 +175,9 @@ async function divergedPair(t: ReferenceTarget, masterId: string, slaveId: strin
 test("a slave's binlog position is told ahead of or behind its master's, from INFO", async () => {
   await using t = new ReferenceTarget(1);
   const [master, slave] = [await t.startNode("master"), await t.startNode("slave")];
-  await new WriteLoad().write(master, 5);
-  await writeOwn(slave, 10);
+  const load = new WriteLoad();
+  await load.write(master, 5);
+  await writeOwn(slave, load, 10);
   await binlogOffsetWithin(t.clock, master, slave, "db0", "ahead of", 1);
   await assert.rejects(binlogOffsetWithin(t.clock, master, slave, "db0", "behind", 1), (err: Error) => {
     assert.ok(err instanceof Mismatch);

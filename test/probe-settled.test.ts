@@ -2,14 +2,17 @@
  * A probe slave starts its binlog session only once TrySync is answered, as Pika's slave does:
  * Pika serves requests on a thread pool, so a BinlogSync sent right behind its TrySync could be
  * served first and refused, and a scenario about what the master sends then passed or failed by
- * that race (DS-AUTH-01 on a v4.0.1 container). ProbeConnection.settled is the wait.
+ * that race (DS-AUTH-01 on a v4.0.1 container). ProbeConnection.settled is the wait. And where
+ * a probe's session starts on a master that keeps a history (ProbeSlave.startOf).
  */
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { test } from "node:test";
 import { Rng, VirtualClock } from "../harness/clock";
+import { WriteLoad } from "../harness/data";
 import { Listener, ports, REPL_SHIFT } from "../harness/net";
 import { ProbeSlave } from "../harness/probe/slave";
+import { ReferenceTarget } from "../harness/targets/reference";
 import { Trace } from "../harness/trace/trace";
 import { encodeFrame, encodeResponse, MsgType, req, res, TrySyncReply, ZERO_OFFSET } from "../harness/wire";
 
@@ -57,4 +60,39 @@ test("settled goes on after its budget when the master stays silent, and at once
   const waited = clock.now() - started;
   assert.ok(waited >= 1000 && waited < 1200, `waited ${waited} ms`);
   assert.equal(a.responses(MsgType.kTrySync).length, 0);
+});
+
+test("on a master with a history, a probe starts at the master's position when the scenario took it", async () => {
+  await using t = new ReferenceTarget(1);
+  const master = await t.startNode("master");
+  await new WriteLoad("wearly").write(master, 30); // an earlier scenario's writes
+  const atStart = (await master.info("replication")).binlogOffsets;
+  const items = async (probe: ProbeSlave, label: string) => {
+    const c = await probe.register(label);
+    await probe.syncSession(c, "db0");
+    await t.clock.during(2);
+    probe.close();
+    return c
+      .responses(MsgType.kBinlogSync)
+      .flatMap((m) => (m.binlogSync ?? []).filter((x) => x.binlog.length > 0));
+  };
+  const fresh = new ProbeSlave(t.clock, new Trace(t.clock), master.replPort, {
+    ip: "127.0.0.1",
+    port: 40000,
+  });
+  assert.deepEqual(fresh.startOf("db0"), { filenum: 0, offset: 0, term: 0, index: 0 });
+  assert.equal((await items(fresh, "A")).length, 90, "from 0:0: the 30 earlier writes, 3 items each");
+  const marked = new ProbeSlave(
+    t.clock,
+    new Trace(t.clock),
+    master.replPort,
+    { ip: "127.0.0.1", port: 40001 },
+    undefined,
+    undefined,
+    atStart,
+  );
+  const [f, o] = (atStart.get("db0") ?? "").split(" ").map(Number);
+  assert.ok((o ?? 0) > 0);
+  assert.deepEqual(marked.startOf("db0"), { filenum: f, offset: o, term: 0, index: 0 });
+  assert.equal((await items(marked, "B")).length, 0, "from the mark: none of the earlier writes");
 });

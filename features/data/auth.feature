@@ -28,7 +28,7 @@ Feature: With requirepass set, the data goes only to a slave that gave the passw
       And the probe slave starts the binlog session with session 0 for db0 on connection A
       Then connection A receives none of the master's writes during 5 s
 
-    @DS-AUTH-03 @must @pair @fresh-node
+    @DS-AUTH-03 @must @pair
     Scenario: A slave without masterauth
       Given a master under test with requirepass "s3cret" and a slave under test without masterauth, with a wire proxy in front of the master
       When the slave under test is told SLAVEOF the master through the proxy
@@ -36,7 +36,7 @@ Feature: With requirepass set, the data goes only to a slave that gave the passw
       Then during 5 s the slave under test holds none of the writes
       And within 1 s INFO on the master lists 0 connected slaves
 
-    @DS-AUTH-04 @must @master @fresh-node
+    @DS-AUTH-04 @must @master
     Scenario: The snapshot of a master with requirepass, asked for on P+10001 without the password
       Given a master under test with requirepass "s3cret"
       And 20 writes are made on the master

@@ -9,13 +9,13 @@ Feature: Keys with a TTL reach the slave alive
   Rule: DS-TTL: A key the master holds with a TTL MUST be readable on the slave within 1 s, with a TTL no longer than the master gave it
     Protocol: R41.
 
-    @DS-TTL-01 @must @pair @fresh-node
+    @DS-TTL-01 @must @pair
     Scenario: A key written with SET EX
       Given a master and a slave under test linked through a wire proxy
       When the master writes session:1 with a TTL of 100 s by SET EX
       Then within 1 s the slave under test holds session:1 with a TTL of at most 100 s
 
-    @DS-TTL-02 @must @pair @fresh-node
+    @DS-TTL-02 @must @pair
     Scenario: A key given a TTL by EXPIRE
       Given a master and a slave under test linked through a wire proxy
       When the master writes session:2 with a TTL of 100 s by EXPIRE

@@ -72,7 +72,7 @@ function message(
     case "metaSyncWithoutNode":
       return req.typeOnly(MsgType.kMetaSync);
     case "trySync":
-      return req.trySync(node, r.db, r.offset);
+      return req.trySync(node, r.db, r.offset ?? probe.startOf(r.db));
     case "dbSync":
       return req.dbSync(node, r.db);
     case "removeSlaveNode":

@@ -10,6 +10,7 @@ import { FrameConn } from "../conn";
 import { connect } from "../net";
 import type { Trace } from "../trace/trace";
 import {
+  type BinlogOffset,
   DEFAULT_SCHEMA,
   decodeResponse,
   encodeRequest,
@@ -255,7 +256,19 @@ export class ProbeSlave {
     readonly auth?: string,
     /** The wire schema of the master under test (its Pika version's): replies are read in it. */
     readonly schema: SchemaVersion = DEFAULT_SCHEMA,
+    /** The master's binlog positions at the scenario's start (SutNode.binlogAtStart); absent: 0:0. */
+    private readonly binlogAtStart: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  /**
+   * Where this probe's TrySync and first BinlogSync start for `db` unless a step names an offset:
+   * the master's position when the scenario took it, so a master with a history streams only
+   * what the scenario writes.
+   */
+  startOf(db: string): BinlogOffset {
+    const [filenum = 0, offset = 0] = (this.binlogAtStart.get(db) ?? "0 0").split(" ").map(Number);
+    return { filenum, offset, term: 0, index: 0 };
+  }
 
   /** Opens connection `label` to the master's P+2000. */
   async connect(label: string): Promise<ProbeConnection> {
@@ -307,7 +320,7 @@ export class ProbeSlave {
   /** TrySync for `db` on a connection that is already registered; returns the session id. */
   async trySync(c: ProbeConnection, db: string): Promise<number> {
     const before = c.responses(MsgType.kTrySync).length;
-    c.send(req.trySync(this.node, db));
+    c.send(req.trySync(this.node, db, this.startOf(db)));
     const reply = await c.reply(MsgType.kTrySync, 1, before + 1);
     const t = reply.trySync;
     if (reply.code !== StatusCode.kOk || t?.replyCode !== TrySyncReply.kOk || t.sessionId === undefined)
@@ -318,7 +331,7 @@ export class ProbeSlave {
   /** TrySync, then BinlogSync first_send with the session, then answers pings: a synced session. */
   async syncSession(c: ProbeConnection, db: string): Promise<void> {
     const session = await this.trySync(c, db);
-    c.send(req.binlogSync(this.node, db, session, true));
+    c.send(req.binlogSync(this.node, db, session, true, this.startOf(db)));
     c.autoAck = true;
   }
 

@@ -43,7 +43,8 @@ export const EXTERNAL_SKIPS: Record<string, string> = {
     "(use PIKA_TARGET=binary or container for it)",
   "@fresh-node":
     "it needs a node started with a configuration of its own (databases, db-instance-num, an empty " +
-    "replication-id, no history) or more nodes than PIKA_MASTER and PIKA_SLAVE, and PIKA_TARGET=external " +
+    "replication-id, a binlog with no history) or more nodes than PIKA_MASTER and PIKA_SLAVE, or it can leave " +
+    "a slave's binlog apart from its master's for the scenarios after it, and PIKA_TARGET=external " +
     "reuses the running nodes it is given (use PIKA_TARGET=binary or container for it)",
   "@destructive":
     "it can crash or corrupt a real Pika, so it runs only on a fresh node (PIKA_TARGET=binary or container " +
@@ -92,6 +93,7 @@ class ExternalSutNode extends LoopbackNode implements SutNode {
     private readonly ext: ExternalNode,
     /** The build under test's (every running node was checked to be it). */
     readonly schema: SchemaVersion = DEFAULT_SCHEMA,
+    readonly binlogAtStart: ReadonlyMap<string, string> = new Map(),
   ) {
     super();
     this.password = ext.password;
@@ -183,6 +185,7 @@ class ExternalSutNode extends LoopbackNode implements SutNode {
 
 export class ExternalTarget implements Target {
   readonly kind = "external" as const;
+  readonly keepsHistory = true;
   readonly clock: RealClock;
   private readonly restore: (() => Promise<void>)[] = [];
   /** Values that a scenario's CONFIG SET replaced on a node: they are put back afterwards. */
@@ -350,6 +353,7 @@ export class ExternalTarget implements Target {
       { ...options, databases, dbInstanceNum },
       ext,
       schemaForVersion(this.settings.build?.version),
+      info.binlogOffsets,
     );
     for (const key of ["requirepass", "masterauth"] as const) {
       const want = key === "requirepass" ? options.requirepass : options.masterauth;

@@ -33,6 +33,12 @@ export interface SutNode {
    * reference profile's): probes talk to it in this schema. Absent: the .proto's (DEFAULT_SCHEMA).
    */
   readonly schema?: SchemaVersion;
+  /**
+   * Where each database's binlog stood when the scenario took the node ("F O" as INFO shows it),
+   * for nodes that keep a history (external): a probe slave starts there, not at 0:0, so the
+   * writes of earlier scenarios are not streamed to it. Absent: a new node's 0:0.
+   */
+  readonly binlogAtStart?: ReadonlyMap<string, string>;
   /** A Redis-protocol connection to P, authenticated with the node's requirepass. */
   admin(): Promise<Admin>;
   info(section?: string): Promise<Info>;
@@ -69,6 +75,11 @@ export interface Target extends AsyncDisposable {
    * id; targets that start their own nodes leave this out.
    */
   sharedReplicationId?(): string;
+  /**
+   * Its nodes keep the keys and binlog of earlier scenarios (external): data checks then look at
+   * the scenario's own keys only (PikaWorld.dataScope).
+   */
+  readonly keepsHistory?: boolean;
   /**
    * Secrets the target knows beside the nodes' options (external: the passwords it was given and
    * those it set back), for the scenario's Redactor.
