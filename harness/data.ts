@@ -18,7 +18,7 @@
 import { expect, expectWithin } from "./check";
 import { BudgetExceeded, type Clock } from "./clock";
 import { replyText } from "./targets/admin";
-import type { Info } from "./targets/info";
+import { binlogPosition, type Info } from "./targets/info";
 import type { SutNode } from "./targets/target";
 
 /** How many keys one MGET or SCAN step asks for. */
@@ -273,7 +273,7 @@ export async function ttlKeyWithin(
  */
 export async function purgeBinlogsBeforeCurrent(node: SutNode, db: string): Promise<string> {
   const at = (await node.info("replication")).binlogOffsets.get(db);
-  const filenum = at === undefined ? undefined : Number(at.split(" ")[0]);
+  const filenum = at === undefined ? undefined : binlogPosition(at).filenum;
   if (filenum === undefined || filenum < 1)
     throw new Error(
       `${node.name} ${db} has ${at === undefined ? "no binlog_offset" : `one binlog file (${at})`}`,
@@ -317,7 +317,7 @@ export function writeOwn(node: SutNode, load: WriteLoad, count: number): Promise
 
 /** A binlog position "filenum offset" as a number that orders positions (offsets stay below 2^40). */
 const position = (at: string) => {
-  const [filenum = 0, offset = 0] = at.split(" ").map(Number);
+  const { filenum, offset } = binlogPosition(at);
   return filenum * 2 ** 40 + offset;
 };
 

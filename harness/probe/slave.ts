@@ -8,6 +8,7 @@ import { expectWithin, Mismatch } from "../check";
 import { BudgetExceeded, type Clock } from "../clock";
 import { FrameConn } from "../conn";
 import { connect } from "../net";
+import { binlogPosition } from "../targets/info";
 import type { Trace } from "../trace/trace";
 import {
   type BinlogOffset,
@@ -266,8 +267,7 @@ export class ProbeSlave {
    * what the scenario writes.
    */
   startOf(db: string): BinlogOffset {
-    const [filenum = 0, offset = 0] = (this.binlogAtStart.get(db) ?? "0 0").split(" ").map(Number);
-    return { filenum, offset, term: 0, index: 0 };
+    return { ...binlogPosition(this.binlogAtStart.get(db)), term: 0, index: 0 };
   }
 
   /** Opens connection `label` to the master's P+2000. */

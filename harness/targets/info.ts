@@ -27,6 +27,12 @@ export interface Info {
   binlogOffsets: Map<string, string>;
 }
 
+/** A binlog position as `binlogOffsets` holds it ("filenum offset") read as numbers; "0 0" when absent. */
+export function binlogPosition(at: string | undefined): { filenum: number; offset: number } {
+  const [filenum = 0, offset = 0] = (at ?? "0 0").split(" ").map(Number);
+  return { filenum, offset };
+}
+
 export function parseInfo(text: string): Info {
   const fields = new Map<string, string>();
   const slaves: InfoSlave[] = [];
