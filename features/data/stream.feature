@@ -7,9 +7,10 @@ Feature: Writes reach the slave, each exactly once
   counter and an RPUSH of its number to one list: a write lost and a write applied twice both
   show (Pika logs INCR as the value it reached, so the list is what shows a write applied twice).
   Each scenario's keys carry a prefix of its own, and on running nodes (PIKA_TARGET=external) the
-  comparison of master and slave looks at those keys only, so these scenarios run there too. Those
-  that judge binlog positions, or leave a real slave's binlog apart from its master's when they
-  fail (DS-POS-01, DS-LOST-01), need nodes with no history (@fresh-node).
+  comparison of master and slave looks at those keys only, so these scenarios run there too.
+  DS-POS-01 compares whole positions, which running nodes share as long as no scenario left the
+  slave's binlog apart from the master's; DS-LOST-01 can do that on real Pika when it fails, so
+  it needs nodes with no history (@fresh-node).
 
   Rule: DS-STREAM: A write the master acknowledged while the link is up MUST be readable on the slave within 1 s
     Protocol: R41.
@@ -26,7 +27,7 @@ Feature: Writes reach the slave, each exactly once
     §5.4), so a master computing other end offsets, or a slave appending an item twice, breaks
     the stream; INFO replication shows both positions (`db0:binlog_offset=0 700`).
 
-    @DS-POS-01 @must @pair @fresh-node
+    @DS-POS-01 @must @pair
     Scenario: The positions agree after a stream of writes
       Given a master and a slave under test linked through a wire proxy
       When 500 writes are made on the master
