@@ -35,15 +35,25 @@ export class WriteLoad {
   }
 
   seqKey(i: number): string {
-    return `${this.prefix}:seq:${i}`;
+    return this.key(`seq:${i}`);
+  }
+
+  /** A key of this load's own (a feature's `session:1`, the counter, the log). */
+  key(name: string): string {
+    return `${this.prefix}:${name}`;
+  }
+
+  /** The SCAN MATCH pattern of this load's keys. */
+  get pattern(): string {
+    return `${this.prefix}:*`;
   }
 
   get counterKey(): string {
-    return `${this.prefix}:count`;
+    return this.key("count");
   }
 
   get logKey(): string {
-    return `${this.prefix}:log`;
+    return this.key("log");
   }
 
   /** Makes `count` more writes on `node`; a refused command stops the load, saying which write. */

@@ -110,10 +110,10 @@ export function expectFullSyncsPaced(
   o: { dbSyncs: number; fileLists: number; minS: number; origin: number },
 ): void {
   const starts = fullSyncStartsFrom(proxy, slavePort);
-  const { minS, origin } = o;
-  expectPaced("DBSync from the slave", starts.dbSync, { atMost: o.dbSyncs, minS, origin });
+  const { dbSyncs, fileLists, minS, origin } = o;
+  expectPaced("DBSync from the slave", starts.dbSync, { atMost: dbSyncs, minS, origin });
   expectPaced("file-list requests (kRsyncMeta) on P+10001", starts.fileList, {
-    atMost: o.fileLists,
+    atMost: fileLists,
     minS,
     origin,
   });

@@ -44,14 +44,14 @@ step(
 step(
   "the master writes {word} with a TTL of {int} s by {ttlHow}",
   function (key: string, s: number, how: "SET EX" | "EXPIRE") {
-    return writeWithTtl(this.master, this.ownKey(key), s, how);
+    return writeWithTtl(this.master, this.load.key(key), s, how);
   },
 );
 
 step(
   "within {duration} the slave under test holds {word} with a TTL of at most {int} s",
   function (s: number, key: string, ttl: number) {
-    return ttlKeyWithin(this.clock, this.node("slave"), this.ownKey(key), ttl, s);
+    return ttlKeyWithin(this.clock, this.node("slave"), this.load.key(key), ttl, s);
   },
 );
 

@@ -143,17 +143,12 @@ export class PikaWorld extends World {
   /** A fresh random replication_id, other than the scenario's. */
   readonly newReplicationId = (): string => this.clock.rng.hex(50);
 
-  /** A key of this scenario's own, under its load's prefix (a feature's `session:1`). */
-  ownKey(name: string): string {
-    return `${this.load.prefix}:${name}`;
-  }
-
   /**
    * What a dataset comparison looks at: on nodes that keep earlier scenarios' keys
    * (Target.keepsHistory), this scenario's own (a SCAN MATCH pattern); else every key.
    */
   get dataScope(): string | undefined {
-    return this.target.keepsHistory ? `${this.load.prefix}:*` : undefined;
+    return this.target.keepsHistory ? this.load.pattern : undefined;
   }
 
   /** The slaves under test: the node "slave", or "slave1" ... "slaveK". */

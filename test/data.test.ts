@@ -97,8 +97,8 @@ test("a comparison scoped to a scenario's keys ignores the other keys of nodes w
   const [mine, earlier] = [new WriteLoad("wa1b2c3"), new WriteLoad("wffffff")];
   for (const node of [master, slave]) await new WriteLoad(mine.prefix).write(node, 30);
   await earlier.write(master, 5); // an earlier scenario's keys, on the master only
-  await sameDataWithin(t.clock, master, slave, 1, `${mine.prefix}:*`);
-  assert.equal((await dataset(master, `${mine.prefix}:*`)).size, 32);
+  await sameDataWithin(t.clock, master, slave, 1, mine.pattern);
+  assert.equal((await dataset(master, mine.pattern)).size, 32);
   await assert.rejects(
     sameDataWithin(t.clock, master, slave, 1),
     /same keys and values as master[\s\S]*7 keys missing on the slave \(wffffff:/,
@@ -107,7 +107,7 @@ test("a comparison scoped to a scenario's keys ignores the other keys of nodes w
   await admin.call("SET", mine.seqKey(3), "changed");
   admin.close();
   await assert.rejects(
-    sameDataWithin(t.clock, master, slave, 1, `${mine.prefix}:*`),
+    sameDataWithin(t.clock, master, slave, 1, mine.pattern),
     /same keys matching wa1b2c3:\* and values[\s\S]*32 keys matching wa1b2c3:\* on master: 1 keys with other values \(wa1b2c3:seq:3\)/,
   );
 });
