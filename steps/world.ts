@@ -173,15 +173,11 @@ export class PikaWorld extends World {
 
   /** A probe slave announcing `node` to the replication port of `of`; closed after the scenario. */
   startProbeSlave(of: SutNode, node: PNode, auth?: string): ProbeSlave {
-    const probe = new ProbeSlave(
-      this.clock,
-      this.trace,
-      of.replPort,
-      node,
+    const probe = new ProbeSlave(this.clock, this.trace, of.replPort, node, {
       auth,
-      of.schema,
-      of.binlogAtStart,
-    );
+      schema: of.schema,
+      binlogAtStart: of.binlogAtStart,
+    });
     this.probe = probe;
     this.defer(() => probe.close());
     return probe;

@@ -87,9 +87,7 @@ test("on a master with a history, a probe starts at the master's position when t
     new Trace(t.clock),
     master.replPort,
     { ip: "127.0.0.1", port: 40001 },
-    undefined,
-    undefined,
-    atStart,
+    { binlogAtStart: atStart },
   );
   const [f, o] = (atStart.get("db0") ?? "").split(" ").map(Number);
   assert.ok((o ?? 0) > 0);

@@ -243,7 +243,7 @@ test("a 3.5 master's MetaSync reply (no db_instance_num) is read in the schema i
     const node = await referenceMaster(t, clock, behaviourOf("pika-3.5"));
     const proxy = await startProxy(t, clock, node.port, { masterSchema });
     await proxy.add({ kind: "drop", direction: "toSlave", match: { type: MsgType.kMetaSync }, times: 1 });
-    const probe = new ProbeSlave(clock, proxy.trace, proxy.replPort, SLAVE, undefined, "3.5");
+    const probe = new ProbeSlave(clock, proxy.trace, proxy.replPort, SLAVE, { schema: "3.5" });
     t.after(() => probe.close());
     const c = await probe.connect("A");
     c.send(probe.metaSync());

@@ -176,8 +176,7 @@ describe("probes speak the schema of the node under test", () => {
       trace,
       pm.port + REPL_SHIFT,
       { ip: "127.0.0.1", port: 40000 },
-      undefined,
-      slaveSchema,
+      { schema: slaveSchema },
     );
     t.after(() => probe.close());
     const c = await probe.connect("A");
@@ -221,14 +220,7 @@ describe("the reference's pika-3.5 profile speaks the 3.5 schema", () => {
     assert.equal(node.schema, "3.5");
     const trace = new Trace(target.clock);
     const read = async (schema: "3.5" | undefined, port: number) => {
-      const probe = new ProbeSlave(
-        target.clock,
-        trace,
-        node.replPort,
-        { ip: "127.0.0.1", port },
-        undefined,
-        schema,
-      );
+      const probe = new ProbeSlave(target.clock, trace, node.replPort, { ip: "127.0.0.1", port }, { schema });
       t.after(() => probe.close());
       const c = await probe.connect("A");
       c.send(req.metaSync(probe.node));

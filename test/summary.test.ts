@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { test } from "node:test";
+import { main as summary } from "../bin/summary";
 import { countJunit, junitXml } from "../harness/report/junit";
 
 test("countJunit counts passed, failed, errored and skipped test cases, at any depth", () => {
@@ -39,4 +43,21 @@ test("what the kit's JUnit writer writes, control characters included, its reade
     { classname: "c", name: "d" },
   ]);
   assert.deepEqual(countJunit(xml), { passed: 1, failed: 1, skipped: 1, failures: ['a\ufffd: m<&"\ufffd'] });
+});
+
+test("a CI step that exited non-zero is listed by name and counted as one failed check", (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "summary-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, "a.xml");
+  fs.writeFileSync(file, junitXml("s", [{ classname: "c", name: "a" }]));
+  const lines: string[] = [];
+  t.mock.method(console, "log", (line: string) => lines.push(line));
+  const step = "binlog streaming throughput";
+  assert.equal(summary([file]), 0);
+  assert.equal(summary(["--failed-step", step, "--failed-step", step, file]), 1);
+  assert.deepEqual(lines.slice(-3), [
+    "steps that exited non-zero, one failed check each:",
+    `  failed: ${step}`,
+    "1 passed, 1 failed, 0 skipped",
+  ]);
 });

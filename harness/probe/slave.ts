@@ -245,8 +245,21 @@ export class ProbeConnection {
   }
 }
 
+/** What a probe slave may be told beyond its identity; the fields of the same name say what. */
+export interface ProbeSlaveOptions {
+  auth?: string;
+  schema?: SchemaVersion;
+  binlogAtStart?: ReadonlyMap<string, string>;
+}
+
 export class ProbeSlave {
   readonly connections = new Map<string, ProbeConnection>();
+  /** The masterauth its MetaSync carries unless a step says otherwise. */
+  readonly auth?: string;
+  /** The wire schema of the master under test (its Pika version's): replies are read in it. */
+  readonly schema: SchemaVersion;
+  /** The master's binlog positions at the scenario's start (SutNode.binlogAtStart); absent: 0:0. */
+  private readonly binlogAtStart: ReadonlyMap<string, string>;
 
   constructor(
     readonly clock: Clock,
@@ -254,12 +267,12 @@ export class ProbeSlave {
     private readonly replPort: number,
     /** The identity this probe announces in its requests. */
     readonly node: PNode,
-    readonly auth?: string,
-    /** The wire schema of the master under test (its Pika version's): replies are read in it. */
-    readonly schema: SchemaVersion = DEFAULT_SCHEMA,
-    /** The master's binlog positions at the scenario's start (SutNode.binlogAtStart); absent: 0:0. */
-    private readonly binlogAtStart: ReadonlyMap<string, string> = new Map(),
-  ) {}
+    options: ProbeSlaveOptions = {},
+  ) {
+    this.auth = options.auth;
+    this.schema = options.schema ?? DEFAULT_SCHEMA;
+    this.binlogAtStart = options.binlogAtStart ?? new Map();
+  }
 
   /**
    * Where this probe's TrySync and first BinlogSync start for `db` unless a step names an offset:
